@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Make the current Python environment ready for mmunirgbir.
+#
+# Idempotent: every step first checks whether what it would install is already
+# importable at the right version, so a second run finishes in seconds.
+#
+#   PYTHON=python3 bash tools/install.sh      # (the Makefile's `make install`)
+#
+# Environment knobs:
+#   PYTHON              interpreter to install into (default: python3)
+#   MMUNIRGBIR_CACHE    where the built mmcv wheel is cached (default: ~/.cache/mmunirgbir)
+#   MAX_JOBS            parallel compile jobs for the mmcv build (default: nproc)
+#   FORCE_CUDA=1/0      build mmcv's CUDA ops or not (default: 1 when torch sees a GPU)
+set -euo pipefail
+
+PY=${PYTHON:-python3}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${MMUNIRGBIR_CACHE:-$HOME/.cache/mmunirgbir}
+TORCH_VERSION=2.14.1
+TORCHVISION_VERSION=0.29.1
+MMCV_VERSION=2.1.0
+# mmengine/mim/mmcv's setup.py import pkg_resources, removed in setuptools 82.
+SETUPTOOLS_SPEC='setuptools>=69.5,<82'
+
+log() { printf '[install] %s\n' "$*"; }
+# pip's "Location ... is ignored" / "running as root" chatter is filtered out
+pip_quiet() {
+  "$PY" -m pip "$@" 2>&1 | { grep -vE 'is ignored: it is neither|Running pip as the .root. user' || true; }
+}
+pip_install() { pip_quiet install --disable-pip-version-check -q "$@"; }
+
+# Everything already in place? (the fast path of a second run)
+if "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null; then
+import importlib.metadata as md, sys
+import torch, torchvision, mmcv, mmcv.ops  # noqa: F401  (mmcv.ops needs the compiled _ext)
+import mmengine, mmdet, mmseg, timm, mim, ftfy, regex, pytest, parameterized, py_sod_metrics  # noqa
+import pkg_resources  # noqa: F401
+assert mmcv.__version__ == sys.argv[1], mmcv.__version__
+assert (mmengine.__version__, mmdet.__version__, mmseg.__version__) == ('0.10.7', '3.3.0', '1.2.2')
+import mmunirgbir  # noqa: F401  (editable install of this checkout)
+assert md.version('mmunirgbir')
+EOF
+  log "environment already complete (torch $("$PY" -c 'import torch; print(torch.__version__)'), mmcv $MMCV_VERSION with ops); nothing to do"
+  exit 0
+fi
+
+# 1. torch / torchvision: keep a working one, else the pinned pair.
+if "$PY" -c 'import torch, torchvision' 2>/dev/null; then
+  log "keeping torch $("$PY" -c 'import torch; print(torch.__version__)')"
+else
+  log "installing torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION"
+  pip_install "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
+fi
+
+# 2. build tooling (setuptools that still ships pkg_resources).
+pip_install "$SETUPTOOLS_SPEC" wheel ninja packaging addict yapf numpy \
+  opencv-python-headless "mmengine==0.10.7"
+
+# 3. mmcv with compiled ops, built from its PyPI source when not importable.
+mmcv_ok() {
+  "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null
+import sys
+import mmcv
+from mmcv.ops import nms  # noqa: F401  (imports the compiled mmcv._ext)
+assert mmcv.__version__ == sys.argv[1]
+EOF
+}
+if mmcv_ok; then
+  log "mmcv $MMCV_VERSION with ops already importable; skipping its build"
+else
+  TAG=$("$PY" - <<'EOF'
+import os, torch
+cuda = torch.cuda.is_available() if os.getenv('FORCE_CUDA') is None else os.getenv('FORCE_CUDA') == '1'
+print(f"torch{torch.__version__.replace('+', '_')}-{'cuda' if cuda else 'cpu'}")
+EOF
+)
+  WHEEL_DIR="$CACHE/wheels/$TAG"
+  WHEEL=$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n1 || true)
+  if [ -z "$WHEEL" ]; then
+    BUILD=$(mktemp -d)
+    trap 'rm -rf "$BUILD"' EXIT
+    log "building mmcv $MMCV_VERSION with ops for $TAG (about 25 min on 2 cores)"
+    pip_quiet download --disable-pip-version-check -q --no-deps --no-binary :all: \
+      "mmcv==$MMCV_VERSION" -d "$BUILD"
+    tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
+    SRC="$BUILD/mmcv-$MMCV_VERSION"
+    # torch >= 2.14 headers need C++20; older torch keeps mmcv's own flags.
+    if "$PY" -c 'import sys, torch; v = tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); sys.exit(0 if v >= (2, 14) else 1)'; then
+      sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
+      log "raised mmcv's C++ standard to C++20 for this torch"
+    fi
+    if [ -z "${FORCE_CUDA:-}" ]; then
+      FORCE_CUDA=$("$PY" -c 'import torch; print(int(torch.cuda.is_available()))')
+    fi
+    log "FORCE_CUDA=$FORCE_CUDA"
+    mkdir -p "$WHEEL_DIR"
+    (cd "$SRC" && MMCV_WITH_OPS=1 FORCE_CUDA="$FORCE_CUDA" MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+      pip_quiet wheel --disable-pip-version-check -q --no-deps --no-build-isolation . -w "$WHEEL_DIR")
+    WHEEL=$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl | head -n1)
+  else
+    log "reusing cached $WHEEL"
+  fi
+  pip_install --no-deps --force-reinstall "$WHEEL"
+  # mmcv's declared runtime deps (the wheel was installed with --no-deps)
+  pip_install addict numpy packaging Pillow pyyaml yapf opencv-python-headless
+  mmcv_ok || { echo "[install] ERROR: mmcv.ops still does not import after installing $WHEEL" >&2; exit 1; }
+fi
+
+# 4. OpenMMLab task packages, timm, test deps, and mim without openxlab.
+pip_install -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
+  -r "$ROOT/requirements/mim.txt" "$SETUPTOOLS_SPEC"
+pip_install --no-deps openmim==0.3.9
+
+# 5. this package, editable.
+pip_install --no-deps --no-build-isolation -e "$ROOT"
+
+"$PY" -c 'import mmcv, mmdet, mmseg, mmunirgbir, torch; from mmcv.ops import nms; print("[install] ready: torch", torch.__version__, "mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmseg", mmseg.__version__)'
