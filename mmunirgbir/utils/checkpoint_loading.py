@@ -1,0 +1,104 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Safe loading of mmengine checkpoints on torch >= 2.6.
+
+torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine 0.10.7
+calls ``torch.load`` without arguments, so every mmengine checkpoint
+(``--resume``, ``load_from``, ``mim test --checkpoint``) fails on the
+``HistoryBuffer`` and numpy objects it stores. Instead of turning the safety
+off (a pickle can run arbitrary code), :func:`register_checkpoint_safe_globals`
+allow-lists exactly the types mmengine/mmdet/mmseg checkpoints contain, and
+the local-file checkpoint loader is replaced by one that keeps
+``weights_only=True`` and explains any type that is still refused.
+"""
+import os.path as osp
+import pickle
+import re
+from typing import Any, Iterable, List
+
+import numpy as np
+import torch
+from mmengine.runner import CheckpointLoader
+
+
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` as allowed inside checkpoints: HistoryBuffer methods only.
+
+    mmengine's ``HistoryBuffer`` keeps its statistics methods in its state,
+    which pickle (protocol 2) writes as ``getattr(HistoryBuffer, 'mean')``.
+    A general ``getattr`` would open the way to arbitrary code, so this one
+    returns nothing but HistoryBuffer's own public functions.
+    """
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and not name.startswith('_') and callable(
+            HistoryBuffer.__dict__.get(name)):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); only '
+        'HistoryBuffer methods are allowed')
+
+
+def checkpoint_safe_globals() -> List[Any]:
+    """The types that mmengine, mmdet and mmseg checkpoints may contain."""
+    from mmengine.config import ConfigDict
+    from mmengine.logging import HistoryBuffer
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct, scalar
+    types = [
+        HistoryBuffer, ConfigDict, _reconstruct, scalar, np.ndarray, np.dtype,
+        (_history_buffer_getattr, '__builtin__.getattr'),
+        (_history_buffer_getattr, 'builtins.getattr')
+    ]
+    # numpy >= 1.25 pickles dtypes through their classes (numpy.dtypes.*)
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        types += [
+            getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')
+        ]
+    return types
+
+
+def register_checkpoint_safe_globals(extra: Iterable[Any] = ()) -> None:
+    """Allow the checkpoint types of :func:`checkpoint_safe_globals`.
+
+    Args:
+        extra (Iterable): More types or functions to allow (only for
+            checkpoints you trust).
+    """
+    torch.serialization.add_safe_globals(
+        checkpoint_safe_globals() + list(extra))
+
+
+#: public alias for users whose checkpoints carry more types
+allow_checkpoint_types = register_checkpoint_safe_globals
+
+
+def explain_unpickling_error(filename: str, error: Exception) -> str:
+    """Turn torch's weights-only refusal into an actionable message."""
+    found = re.search(r'GLOBAL ([\w.]+)', str(error))
+    name = found.group(1) if found else 'an object type'
+    return (f'{filename}: the checkpoint contains {name}, which is not in '
+            'the allow-list of types mmunirgbir loads with '
+            'torch.load(weights_only=True). If you trust this file, allow '
+            'the type before loading, e.g. in a module listed in your '
+            "config's custom_imports: "
+            f'`mmunirgbir.utils.allow_checkpoint_types([{name}])`. '
+            f'Original error: {error}')
+
+
+@CheckpointLoader.register_scheme(prefixes='', force=True)
+def load_from_local(filename: str, map_location=None) -> Any:
+    """mmengine's local-file checkpoint loader, kept ``weights_only=True``."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise pickle.UnpicklingError(explain_unpickling_error(filename,
+                                                              e)) from e
+
+
+register_checkpoint_safe_globals()
