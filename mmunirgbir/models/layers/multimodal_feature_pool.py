@@ -1,0 +1,96 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Multi-modal Feature Pool (MFP) of UniRGB-IR."""
+from typing import List, Sequence
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+
+from .modality_mixing import MultiPerceptionMixing
+
+
+def _stem(in_channels: int, channels: int, norm_cfg: dict,
+          act_cfg: dict) -> nn.Sequential:
+    """conv3x3 s2 - conv3x3 - conv3x3 (each norm + act) - maxpool s2: 1/4."""
+    cfg = dict(kernel_size=3, padding=1, norm_cfg=norm_cfg, act_cfg=act_cfg)
+    return nn.Sequential(
+        ConvModule(in_channels, channels, stride=2, **cfg),
+        ConvModule(channels, channels, **cfg),
+        ConvModule(channels, channels, **cfg),
+        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+
+class MultiModalFeaturePool(BaseModule):
+    """Multi-modal Feature Pool: RGB + IR -> multi-scale fused features.
+
+    Two modality-specific convolutional stems bring each image to 1/4
+    resolution, :class:`MultiPerceptionMixing` fuses them, and a pyramid of
+    stride-2 convolutions produces 1/8, 1/16 and 1/32 maps, each projected by a
+    1x1 convolution (with bias) to ``embed_dims`` channels. The backbone
+    flattens them (plus a level embedding) into the token pool that every
+    :class:`SupplementaryFeatureInjector` attends to.
+
+    Args:
+        embed_dims (int): Output channels (the ViT width). Defaults to 768.
+        in_channels (int): Channels of each modality's image. Defaults to 3.
+        stem_channels (int): Channels of the stems and of the mixing.
+            Defaults to 64.
+        pyramid_channels (Sequence[int]): Channels of the 1/8, 1/16, 1/32
+            maps. Defaults to (128, 256, 256).
+        kernel_sizes (Sequence[int]): Kernel sizes of the mixing groups.
+            Defaults to (3, 3, 5, 7).
+        norm_cfg (dict): Norm of the stems and pyramid. Defaults to
+            ``dict(type='BN')``.
+        act_cfg (dict): Activation of the stems and pyramid. Defaults to
+            ``dict(type='ReLU')``.
+        init_cfg (dict, optional): Initialisation config. Defaults to None.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 768,
+                 in_channels: int = 3,
+                 stem_channels: int = 64,
+                 pyramid_channels: Sequence[int] = (128, 256, 256),
+                 kernel_sizes: Sequence[int] = (3, 3, 5, 7),
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.rgb_stem = _stem(in_channels, stem_channels, norm_cfg, act_cfg)
+        self.ir_stem = _stem(in_channels, stem_channels, norm_cfg, act_cfg)
+        self.mixing = MultiPerceptionMixing(stem_channels, kernel_sizes)
+        self.pyramid = nn.ModuleList()
+        self.projections = nn.ModuleList()
+        prev = stem_channels
+        for ch in pyramid_channels:
+            self.pyramid.append(
+                ConvModule(
+                    prev,
+                    ch,
+                    kernel_size=3,
+                    stride=2,
+                    padding=1,
+                    norm_cfg=norm_cfg,
+                    act_cfg=act_cfg))
+            self.projections.append(nn.Conv2d(ch, embed_dims, 1))
+            prev = ch
+        self.num_levels = len(pyramid_channels)
+
+    def forward(self, rgb: torch.Tensor, ir: torch.Tensor) -> List[torch.Tensor]:
+        """Compute the pool's levels.
+
+        Args:
+            rgb (Tensor): Normalised RGB image, shape (B, 3, H, W).
+            ir (Tensor): Normalised IR image, shape (B, 3, H, W).
+
+        Returns:
+            list[Tensor]: ``num_levels`` maps of shape (B, embed_dims, h, w) at
+            strides 8, 16, 32.
+        """
+        x = self.mixing(self.rgb_stem(rgb), self.ir_stem(ir))
+        outs = []
+        for conv, proj in zip(self.pyramid, self.projections):
+            x = conv(x)
+            outs.append(proj(x))
+        return outs

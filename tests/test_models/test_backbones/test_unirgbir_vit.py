@@ -1,0 +1,284 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+import pickle
+
+import pytest
+import timm
+import torch
+from mmengine.registry import MODELS
+from timm.layers import resample_abs_pos_embed
+
+import mmunirgbir  # noqa: F401
+from mmunirgbir.models import UniRGBIRViT
+from mmunirgbir.models.utils import CheckpointError
+
+#: a 4-block, 64-wide ViT: the full code path in milliseconds
+TINY = dict(
+    vit_name='vit_base_patch16_224',
+    vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
+    num_heads=4,
+    global_attn_indexes=(1, 3),
+    mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+
+
+def tiny(**kwargs) -> UniRGBIRViT:
+    torch.manual_seed(0)
+    cfg = dict(TINY)
+    cfg.update(kwargs)
+    return UniRGBIRViT(**cfg)
+
+
+def count(module, trainable=None) -> int:
+    return sum(p.numel() for p in module.parameters()
+               if trainable is None or p.requires_grad == trainable)
+
+
+def test_reference_configuration_parameter_counts():
+    model = MODELS.build(dict(type='UniRGBIRViT'))
+    assert model.embed_dims == 768 and model.patch_size == 16
+    assert model.stage_blocks == [(0, 2), (3, 5), (6, 8), (9, 11)]
+    assert count(model, trainable=True) == 8_904_400
+    assert count(model.vit, trainable=True) == 0
+    assert count(model.vit) == 85_795_584  # ViT-B/16 without head and norm
+    assert count(model.mfp) == 1_652_752
+    assert count(model.mfp.rgb_stem) + count(model.mfp.ir_stem) == 151_680
+    assert count(model.mfp.mixing) == 47_504
+    assert count(model.mfp.pyramid) == 959_744
+    assert count(model.mfp.projections) == 493_824
+    assert model.level_embed.numel() == 2_304
+    assert [count(m) for m in model.injectors] == [927_024] * 4
+    assert [count(m) for m in model.gates] == [1_180_416] * 3
+    assert all(not torch.any(m.gamma) for m in model.injectors)
+
+
+@pytest.mark.parametrize('kwargs', [{}, dict(window_size=3)])
+def test_adapter_is_identity_at_init(kwargs):
+    model = tiny(out_indices=(0, 1, 2, 3), **kwargs).eval()
+    x = torch.randn(2, 6, 96, 128)
+    with torch.no_grad():
+        outs = model(x)
+        ref = model.forward_foundation(x[:, :3])
+    assert len(outs) == 4
+    for o, r in zip(outs, ref):
+        assert o.shape == (2, 64, 6, 8)
+        assert (o - r).abs().max() < 1e-5
+    # the IR half really is ignored by the foundation path and used by ours
+    model.injectors[0].gamma.data.fill_(1.)
+    with torch.no_grad():
+        y = model(x)[0]
+        x2 = x.clone()
+        x2[:, 3:] += 1
+        assert (model(x2)[0] - y).abs().max() > 1e-4
+
+
+def test_foundation_path_matches_timm():
+    """Our embedding / stage split reproduces timm's own ViT forward."""
+    model = tiny(out_indices=(0, 1, 2, 3)).eval()
+    rgb = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        ours = model.forward_foundation(rgb)
+        theirs = model.vit.forward_intermediates(
+            rgb, indices=[0, 1, 2, 3], norm=False, output_fmt='NCHW',
+            intermediates_only=True)
+    for o, t in zip(ours, theirs):
+        assert (o - t).abs().max() < 1e-5
+
+
+def test_window_attention_changes_the_foundation():
+    model = tiny(window_size=3).eval()
+    glob = tiny().eval()
+    x = torch.randn(1, 6, 96, 96)
+    with torch.no_grad():
+        assert (model.forward_foundation(x)[0] -
+                glob.forward_foundation(x)[0]).abs().max() > 1e-4
+
+
+def test_optimizer_step_trains_only_the_adapter():
+    model = tiny(out_indices=(0, 1, 2, 3)).train()
+    vit_before = {k: v.clone() for k, v in model.vit.state_dict().items()}
+    adapter_before = {
+        n: p.detach().clone()
+        for n, p in model.named_parameters() if p.requires_grad
+    }
+    assert adapter_before and not any(
+        n.startswith('vit.') for n in adapter_before)
+    optim = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    x = torch.randn(2, 6, 64, 64)
+    for _ in range(2):
+        optim.zero_grad()
+        sum(o.mean() for o in model(x)).backward()
+        optim.step()
+    # after the first step gamma != 0, so the second backward reaches the MFP
+    for stem in (model.mfp.rgb_stem, model.mfp.ir_stem):
+        grads = [p.grad for p in stem.parameters()]
+        assert all(g is not None for g in grads)
+        assert sum(g.abs().sum() for g in grads) > 0
+    for k, v in model.vit.state_dict().items():
+        assert torch.equal(v, vit_before[k]), k
+    assert all(p.grad is None for p in model.vit.parameters())
+    changed = [
+        n for n, p in model.named_parameters()
+        if p.requires_grad and not torch.equal(p, adapter_before[n])
+    ]
+    assert any('gamma' in n for n in changed)
+    assert any(n.startswith('mfp.rgb_stem') for n in changed)
+    assert any(n.startswith('mfp.ir_stem') for n in changed)
+    assert not model.vit.training  # frozen ViT stays in eval mode
+
+
+def test_gradient_checkpointing_matches():
+    x = torch.randn(1, 6, 64, 64)
+    outs, grads = [], []
+    for with_cp in (False, True):
+        model = tiny(with_cp=with_cp, init_gamma=0.5)
+        y = model(x)[0]
+        y.square().mean().backward()
+        outs.append(y.detach())
+        grads.append(model.mfp.rgb_stem[0].conv.weight.grad.clone())
+    assert torch.allclose(outs[0], outs[1], atol=1e-6)
+    assert torch.allclose(grads[0], grads[1], atol=1e-6)
+
+
+@pytest.mark.parametrize('hw', [(512, 640), (480, 640), (224, 224),
+                                (100, 90)])
+def test_input_sizes(hw):
+    model = tiny(out_indices=(0, 3)).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 6, *hw))
+    expected = (1, 64, -(-hw[0] // 16), -(-hw[1] // 16))
+    assert [tuple(o.shape) for o in outs] == [expected, expected]
+
+
+def test_bad_inputs_raise_clear_errors():
+    model = tiny()
+    with pytest.raises(ValueError, match=r'expects one \(B, 6, H, W\)'):
+        model(torch.randn(1, 5, 64, 64))
+    with pytest.raises(ValueError, match='not a multiple of the patch size'):
+        tiny(pad_to_patch=False)(torch.randn(1, 6, 70, 64))
+    with pytest.raises(ValueError, match='out_indices'):
+        tiny(out_indices=(4, ))
+    with pytest.raises(ValueError, match='window attention'):
+        tiny(with_cls_token=True, window_size=4)
+
+
+def test_registered_for_mmdet_and_mmseg():
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmseg.registry import MODELS as SEG_MODELS
+    cfg = dict(type='UniRGBIRViT', **TINY)
+    assert type(DET_MODELS.build(cfg)) is UniRGBIRViT
+    assert type(SEG_MODELS.build(cfg)) is UniRGBIRViT
+    assert DET_MODELS.get('UniRGBIRViT') is SEG_MODELS.get('UniRGBIRViT')
+
+
+# --------------------------------------------------------------------------- #
+# checkpoints
+# --------------------------------------------------------------------------- #
+def _timm_state(model: UniRGBIRViT, with_cls=True) -> dict:
+    """A timm-style ViT state dict (class-token position included)."""
+    sd = {k: v.clone() + 0.01 for k, v in model.vit.state_dict().items()}
+    if with_cls:
+        sd['pos_embed'] = torch.cat(
+            [torch.zeros(1, 1, sd['pos_embed'].shape[-1]), sd['pos_embed']],
+            1)
+        sd['cls_token'] = torch.zeros(1, 1, sd['pos_embed'].shape[-1])
+    sd['head.weight'] = torch.zeros(10, sd['pos_embed'].shape[-1])
+    return sd
+
+
+def _assert_loaded(model, sd):
+    for k, v in model.vit.state_dict().items():
+        ref = sd[k][:, 1:] if k == 'pos_embed' else sd[k]
+        assert torch.allclose(v, ref), k
+
+
+@pytest.mark.parametrize('layout', ['timm', 'mae', 'mmengine', 'detectron2'])
+def test_checkpoint_layouts(tmp_path, layout):
+    model = tiny()
+    sd = _timm_state(model)
+    if layout == 'timm':
+        path = tmp_path / 'vit.pth'
+        torch.save(sd, path)
+    elif layout == 'mae':
+        path = tmp_path / 'mae.pth'
+        torch.save({'model': sd, 'epoch': 1}, path)
+    elif layout == 'mmengine':
+        path = tmp_path / 'det.pth'
+        torch.save({'state_dict': {f'backbone.vit.{k}': v
+                                   for k, v in sd.items()},
+                    'meta': {}}, path)
+    else:
+        path = tmp_path / 'model_final.pkl'
+        with open(path, 'wb') as f:
+            pickle.dump({'model': {f'backbone.net.{k}': v.numpy()
+                                   for k, v in sd.items()},
+                         '__author__': 'Detectron2 Model Zoo'}, f)
+    fresh = tiny(pretrained=str(path))
+    fresh.init_weights()
+    _assert_loaded(fresh, sd)
+
+
+def test_pretrained_init_cfg_and_missing_keys(tmp_path):
+    model = tiny()
+    sd = _timm_state(model)
+    good = tmp_path / 'good.pth'
+    torch.save(sd, good)
+    fresh = tiny(init_cfg=dict(type='Pretrained', checkpoint=str(good)))
+    fresh.init_weights()
+    _assert_loaded(fresh, sd)
+
+    renamed = tmp_path / 'renamed.pth'
+    torch.save({k.replace('blocks.', 'layers.'): v for k, v in sd.items()},
+               renamed)
+    with pytest.raises(CheckpointError, match='missing.*Refusing to train'):
+        tiny(init_cfg=dict(type='Pretrained',
+                           checkpoint=str(renamed))).init_weights()
+    with pytest.raises(CheckpointError, match='not found'):
+        tiny(pretrained=str(tmp_path / 'nope.pth')).init_weights()
+    # a trainable ViT may start partly random: a warning, no error
+    tiny(pretrained=str(renamed), freeze_vit=False).init_weights()
+
+
+def test_no_checkpoint_warns():
+    with pytest.warns(UserWarning, match='randomly'):
+        tiny().init_weights()
+
+
+def _dinov2(**kwargs) -> UniRGBIRViT:
+    cfg = dict(
+        vit_name='vit_small_patch14_dinov2',
+        img_size=518,
+        num_heads=6,
+        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+    cfg.update(kwargs)
+    return UniRGBIRViT(**cfg)
+
+
+def test_real_dinov2_patch14_matches_reference(dinov2_weights):
+    """Loaded fully, and the features equal the weights' documented recipe."""
+    model = _dinov2(with_cls_token=True, pretrained=str(dinov2_weights))
+    model.init_weights()
+    sd = torch.load(dinov2_weights, map_location='cpu', weights_only=True)
+    ref = timm.create_model(
+        'vit_small_patch14_dinov2', pretrained=False, img_size=224)
+    sd224 = dict(sd)
+    sd224['pos_embed'] = resample_abs_pos_embed(
+        sd['pos_embed'], new_size=(16, 16), old_size=(37, 37),
+        num_prefix_tokens=1, interpolation='bicubic', antialias=False)
+    ref.load_state_dict(sd224, strict=True)
+    ref.eval()
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        ours = model.forward_foundation(x)[0]
+        tokens = ref.blocks(ref._pos_embed(ref.patch_embed(x)))[:, 1:]
+        theirs = tokens.transpose(1, 2).reshape(1, 384, 16, 16)
+    assert (ours - theirs).abs().max() < 1e-3
+
+
+def test_real_dinov2_resampled_to_patch16(dinov2_weights):
+    model = _dinov2(patch_size=16, img_size=512, pretrained=str(dinov2_weights))
+    model.init_weights()  # raises if any ViT weight were missing
+    assert model.vit.patch_embed.proj.weight.shape[-2:] == (16, 16)
+    with torch.no_grad():
+        out = model(torch.randn(1, 6, 128, 160))[0]
+    assert out.shape == (1, 384, 8, 10) and torch.isfinite(out).all()
