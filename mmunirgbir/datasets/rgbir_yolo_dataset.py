@@ -1,0 +1,96 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Paired RGB-IR folders with YOLO txt labels (e.g. MSRS detection labels)."""
+import os.path as osp
+from typing import List, Optional
+
+from mmdet.datasets import BaseDetDataset
+from mmengine.registry import DATASETS
+from PIL import Image
+
+from .pairing import pair_by_stem, read_split_file
+from .rgbir_voc_dataset import RGBIRVOCDataset
+
+
+@DATASETS.register_module()
+class RGBIRYOLODataset(BaseDetDataset):
+    """Paired RGB / IR folders with YOLO labels ``cls cx cy w h`` in [0, 1].
+
+    Layout (names are ``data_prefix`` entries under ``data_root``)::
+
+        data_root/
+          {img}/NAME.png   RGB
+          {ir}/NAME.png    IR, same stem
+          {ann}/NAME.txt   one box per line, normalised by the image size
+
+    Class names come from ``metainfo['classes']`` or, when not given, from
+    ``classes_file`` (one name per line, line index = class id).
+
+    Args:
+        ann_file (str): Optional split file of stems. Defaults to ''.
+        data_prefix (dict): ``img``, ``ir`` and ``ann`` folders.
+        classes_file (str): Class-name file relative to ``data_root``.
+            Defaults to 'classes.txt'.
+        **kwargs: :class:`mmdet.datasets.BaseDetDataset` arguments.
+    """
+
+    def __init__(self,
+                 ann_file: str = '',
+                 data_prefix: dict = dict(img='vi', ir='ir', ann='labels'),
+                 classes_file: str = 'classes.txt',
+                 metainfo: Optional[dict] = None,
+                 data_root: str = '',
+                 **kwargs) -> None:
+        if not (metainfo and 'classes' in metainfo):
+            path = osp.join(data_root, classes_file)
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'no metainfo["classes"] given and no class file {path}')
+            with open(path) as f:
+                # accept "name" or "id name" lines
+                names = [ln.split()[-1] for ln in f if ln.strip()]
+            metainfo = dict(metainfo or {}, classes=tuple(names))
+        super().__init__(
+            ann_file=ann_file,
+            data_prefix=data_prefix,
+            metainfo=metainfo,
+            data_root=data_root,
+            **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        stems = read_split_file(self.ann_file) if self.ann_file else None
+        pairs = pair_by_stem(self.data_prefix['img'], self.data_prefix['ir'],
+                             stems)
+        num_classes = len(self.metainfo['classes'])
+        data_list = []
+        for stem, rgb, ir in pairs:
+            with Image.open(rgb) as im:
+                width, height = im.size
+            label = osp.join(self.data_prefix['ann'], stem + '.txt')
+            if not osp.isfile(label):
+                raise FileNotFoundError(f'label file not found: {label}')
+            instances = []
+            with open(label) as f:
+                for n, line in enumerate(f, 1):
+                    parts = line.split()
+                    if not parts:
+                        continue
+                    if len(parts) != 5:
+                        raise ValueError(f'{label}:{n}: expected "cls cx cy w '
+                                         f'h", got {line.strip()!r}')
+                    cls = int(parts[0])
+                    if not 0 <= cls < num_classes:
+                        raise ValueError(f'{label}:{n}: class {cls} outside '
+                                         f'0..{num_classes - 1}')
+                    cx, cy, w, h = (float(v) for v in parts[1:])
+                    instances.append(
+                        dict(
+                            bbox=[(cx - w / 2) * width, (cy - h / 2) * height,
+                                  (cx + w / 2) * width, (cy + h / 2) * height],
+                            bbox_label=cls,
+                            ignore_flag=0))
+            data_list.append(
+                dict(img_id=stem, img_path=rgb, ir_path=ir, width=width,
+                     height=height, instances=instances))
+        return data_list
+
+    filter_data = RGBIRVOCDataset.filter_data

@@ -1,0 +1,8 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+from .loading import LoadRGBIRImagePair, ir_to_uint8
+from .modality_wrappers import ApplyToModality, IRPhotometricJitter
+
+__all__ = [
+    'LoadRGBIRImagePair', 'ir_to_uint8', 'ApplyToModality',
+    'IRPhotometricJitter'
+]

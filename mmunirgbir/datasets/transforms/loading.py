@@ -1,0 +1,151 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Load an aligned RGB + IR pair as one 6-channel image."""
+from typing import Optional, Sequence, Tuple
+
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine import fileio
+from mmengine.registry import TRANSFORMS
+
+
+def ir_to_uint8(ir: np.ndarray,
+                mode: str = 'minmax',
+                value_range: Optional[Tuple[float, float]] = None,
+                path: str = '') -> np.ndarray:
+    """Map a thermal image to 8 bits.
+
+    Args:
+        ir (ndarray): Thermal image, uint8 / uint16 / float.
+        mode (str): 'minmax' (per-image min-max) or 'fixed' (``value_range``)
+            for images that are not already 8-bit.
+        value_range (tuple[float, float], optional): Raw values mapped to 0
+            and 255 in 'fixed' mode.
+        path (str): File name for error messages.
+
+    Returns:
+        ndarray: uint8 image of the same shape.
+    """
+    if ir.dtype == np.uint8:
+        return ir
+    ir = ir.astype(np.float32)
+    if mode == 'minmax':
+        lo, hi = float(ir.min()), float(ir.max())
+    elif mode == 'fixed':
+        if value_range is None:
+            raise ValueError('ir_range is required when ir_depth_mode="fixed"')
+        lo, hi = map(float, value_range)
+    else:
+        raise ValueError(f'unknown ir_depth_mode {mode!r} for {path}; use '
+                         '"minmax" or "fixed"')
+    scale = 255.0 / max(hi - lo, 1e-6)
+    return np.clip((ir - lo) * scale, 0, 255).round().astype(np.uint8)
+
+
+@TRANSFORMS.register_module()
+class LoadRGBIRImagePair(BaseTransform):
+    """Load an RGB image and its IR partner into one (H, W, 6) ``img``.
+
+    Channels 0-2 are the RGB image in BGR order (as mmcv loads it), channels
+    3-5 the IR image as three identical channels. Stock geometric transforms
+    then move both modalities with one random draw.
+
+    Required keys: ``img_path`` and ``ir_path`` (``ir_path`` may be None when
+    ``img_path`` is a 4-channel RGB-T image, MFNet/PST900 style: its fourth
+    channel is the IR).
+
+    Added keys: ``img``, ``img_shape``, ``ori_shape``.
+
+    Args:
+        to_float32 (bool): Return float32 instead of uint8. Defaults to False.
+        ir_depth_mode (str): How non-8-bit (e.g. 16-bit radiometric) thermal
+            images become 8-bit: 'minmax' per image or 'fixed'. Defaults to
+            'minmax'.
+        ir_range (tuple[float, float], optional): Raw range for 'fixed'.
+        resize_ir (bool): Resize an IR image whose size differs from the RGB
+            image instead of raising. Defaults to False.
+        imdecode_backend (str): mmcv decoding backend. Defaults to 'cv2'.
+        backend_args (dict, optional): mmengine file backend arguments.
+    """
+
+    def __init__(self,
+                 to_float32: bool = False,
+                 ir_depth_mode: str = 'minmax',
+                 ir_range: Optional[Sequence[float]] = None,
+                 resize_ir: bool = False,
+                 imdecode_backend: str = 'cv2',
+                 backend_args: Optional[dict] = None) -> None:
+        if ir_depth_mode not in ('minmax', 'fixed'):
+            raise ValueError(f'ir_depth_mode must be "minmax" or "fixed", got '
+                             f'{ir_depth_mode!r}')
+        if ir_depth_mode == 'fixed' and ir_range is None:
+            raise ValueError('ir_range is required when ir_depth_mode="fixed"')
+        self.to_float32 = to_float32
+        self.ir_depth_mode = ir_depth_mode
+        self.ir_range = tuple(ir_range) if ir_range is not None else None
+        self.resize_ir = resize_ir
+        self.imdecode_backend = imdecode_backend
+        self.backend_args = backend_args
+
+    def _read(self, path: str, what: str, flag: str) -> np.ndarray:
+        try:
+            data = fileio.get(path, backend_args=self.backend_args)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f'{what} image not found: {path}') from e
+        img = mmcv.imfrombytes(
+            data, flag=flag, backend=self.imdecode_backend)
+        if img is None:
+            raise OSError(f'{what} image could not be decoded: {path}')
+        return img
+
+    def _split_rgbt(self, path: str) -> Tuple[np.ndarray, np.ndarray]:
+        img = self._read(path, 'RGB-T', 'unchanged')
+        if img.ndim != 3 or img.shape[2] != 4:
+            raise ValueError(
+                f'{path}: no ir_path was given, so a 4-channel RGB-T image '
+                f'was expected, but it has shape {img.shape}')
+        # cv2 returns B, G, R, T
+        return np.ascontiguousarray(img[..., :3]), img[..., 3]
+
+    def transform(self, results: dict) -> dict:
+        rgb_path = results['img_path']
+        ir_path = results.get('ir_path')
+        if ir_path is None:
+            rgb, ir = self._split_rgbt(rgb_path)
+            ir_name = f'{rgb_path} (channel 4)'
+        else:
+            rgb = self._read(rgb_path, 'RGB', 'color')
+            ir = self._read(ir_path, 'IR', 'unchanged')
+            ir_name = ir_path
+        if rgb.dtype != np.uint8:
+            rgb = ir_to_uint8(rgb, 'minmax', path=rgb_path)
+        ir = ir_to_uint8(ir, self.ir_depth_mode, self.ir_range, ir_name)
+        if ir.ndim == 3:
+            if ir.shape[2] == 4:  # grey + alpha or BGRA: drop alpha
+                ir = ir[..., :3]
+            if ir.shape[2] == 3:
+                ir = mmcv.bgr2gray(ir)
+            else:
+                ir = ir[..., 0]
+        if ir.shape[:2] != rgb.shape[:2]:
+            if not self.resize_ir:
+                raise ValueError(
+                    f'RGB/IR size mismatch: {rgb_path} is '
+                    f'{rgb.shape[1]}x{rgb.shape[0]} but {ir_name} is '
+                    f'{ir.shape[1]}x{ir.shape[0]} (set resize_ir=True to '
+                    'resize IR to the RGB size)')
+            ir = mmcv.imresize(ir, (rgb.shape[1], rgb.shape[0]))
+        img = np.concatenate([rgb, np.repeat(ir[..., None], 3, axis=2)],
+                             axis=2)
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(to_float32={self.to_float32}, '
+                f'ir_depth_mode={self.ir_depth_mode!r}, '
+                f'ir_range={self.ir_range}, resize_ir={self.resize_ir}, '
+                f'imdecode_backend={self.imdecode_backend!r})')

@@ -1,0 +1,46 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Channel handling shared by the RGB-IR data preprocessors."""
+from typing import List, Sequence, Union
+
+import torch
+
+#: BGR -> RGB inside each modality of a (6, H, W) RGB-IR image
+BGR_TO_RGB_6CH = [2, 1, 0, 5, 4, 3]
+
+
+def check_rgbir_stats(mean: Sequence[float], std: Sequence[float]) -> None:
+    """Both statistics must give one value per channel of the 6."""
+    for name, val in (('mean', mean), ('std', std)):
+        if val is None or len(val) != 6:
+            raise ValueError(f'{name} must have 6 values (RGB then IR), got '
+                             f'{val}')
+
+
+def check_six_channels(inputs: Union[torch.Tensor, List[torch.Tensor]]
+                       ) -> None:
+    """Raise unless every image of ``inputs`` has 6 channels."""
+    if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
+        channels = [inputs.shape[1]]
+    else:
+        channels = [img.shape[0] for img in inputs]
+    bad = [c for c in channels if c != 6]
+    if bad:
+        raise ValueError(
+            f'expected RGB-IR inputs with 6 channels (RGB then IR), got '
+            f'{bad[0]}; load pairs with LoadRGBIRImagePair')
+
+
+def swap_bgr_to_rgb(inputs: Union[torch.Tensor, List[torch.Tensor]]
+                    ) -> Union[torch.Tensor, List[torch.Tensor]]:
+    """Reverse the channel order within each modality.
+
+    Args:
+        inputs (Tensor | list[Tensor]): (6, H, W) images or an (N, 6, H, W)
+            batch.
+
+    Returns:
+        The same structure with channels ``[2, 1, 0, 5, 4, 3]``.
+    """
+    if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
+        return inputs[:, BGR_TO_RGB_6CH]
+    return [img[BGR_TO_RGB_6CH] for img in inputs]

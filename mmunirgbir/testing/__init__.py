@@ -1,0 +1,4 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+from .synthetic_rgbir import CLASSES, make_synthetic_detection_set
+
+__all__ = ['CLASSES', 'make_synthetic_detection_set']

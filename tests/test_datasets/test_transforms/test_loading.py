@@ -1,0 +1,154 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+import cv2
+import numpy as np
+import pytest
+from mmcv.transforms import Compose
+from mmengine.registry import init_default_scope
+
+import mmunirgbir  # noqa: F401
+from mmunirgbir.datasets.transforms import LoadRGBIRImagePair, ir_to_uint8
+
+
+def _write(path, img):
+    assert cv2.imwrite(str(path), img)
+    return str(path)
+
+
+@pytest.fixture
+def pair(tmp_path):
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    ir = rng.integers(0, 255, (20, 30), dtype=np.uint8)
+    return (rgb, ir, _write(tmp_path / 'a.png', rgb),
+            _write(tmp_path / 'a_ir.png', ir))
+
+
+def test_loads_six_channels(pair):
+    rgb, ir, rgb_path, ir_path = pair
+    out = LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=ir_path))
+    img = out['img']
+    assert img.shape == (20, 30, 6) and img.dtype == np.uint8
+    assert np.array_equal(img[..., :3], rgb)  # BGR, as cv2 wrote it
+    for c in range(3, 6):
+        assert np.array_equal(img[..., c], ir)
+    assert out['img_shape'] == out['ori_shape'] == (20, 30)
+    assert out['ir_path'] == ir_path
+    assert LoadRGBIRImagePair(to_float32=True)(
+        dict(img_path=rgb_path, ir_path=ir_path))['img'].dtype == np.float32
+
+
+def test_three_channel_and_16_bit_ir(tmp_path, pair):
+    rgb, ir, rgb_path, _ = pair
+    ir3 = _write(tmp_path / 'ir3.png', np.repeat(ir[..., None], 3, 2))
+    out = LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=ir3))
+    assert np.array_equal(out['img'][..., 3], ir)
+
+    raw = np.linspace(20000, 30000, 600).reshape(20, 30).astype(np.uint16)
+    ir16 = _write(tmp_path / 'ir16.png', raw)
+    img = LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=ir16))['img']
+    assert img[..., 3].min() == 0 and img[..., 3].max() == 255
+    fixed = LoadRGBIRImagePair(ir_depth_mode='fixed', ir_range=(20000, 40000))
+    img = fixed(dict(img_path=rgb_path, ir_path=ir16))['img']
+    assert img[..., 3].min() == 0 and 126 <= img[..., 3].max() <= 128
+    with pytest.raises(ValueError, match='ir_range'):
+        LoadRGBIRImagePair(ir_depth_mode='fixed')
+
+
+def test_four_channel_rgbt(tmp_path, pair):
+    rgb, ir, _, _ = pair
+    path = _write(tmp_path / 'rgbt.png', np.dstack([rgb, ir]))
+    img = LoadRGBIRImagePair()(dict(img_path=path, ir_path=None))['img']
+    assert np.array_equal(img[..., :3], rgb)
+    assert np.array_equal(img[..., 4], ir)
+    with pytest.raises(ValueError, match='4-channel RGB-T'):
+        LoadRGBIRImagePair()(dict(img_path=pair[2], ir_path=None))
+
+
+def test_bad_inputs_name_the_file(tmp_path, pair):
+    _, ir, rgb_path, ir_path = pair
+    missing = str(tmp_path / 'nope.png')
+    with pytest.raises(FileNotFoundError, match='IR image not found.*nope'):
+        LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=missing))
+    with pytest.raises(FileNotFoundError, match='RGB image not found.*nope'):
+        LoadRGBIRImagePair()(dict(img_path=missing, ir_path=ir_path))
+    broken = tmp_path / 'broken.png'
+    broken.write_bytes(b'not an image')
+    with pytest.raises(OSError, match='could not be decoded.*broken'):
+        LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=str(broken)))
+    small = _write(tmp_path / 'small.png', ir[:10, :15])
+    with pytest.raises(ValueError, match='size mismatch.*small.png is 15x10'):
+        LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=small))
+    img = LoadRGBIRImagePair(resize_ir=True)(
+        dict(img_path=rgb_path, ir_path=small))['img']
+    assert img.shape == (20, 30, 6)
+
+
+def test_ir_to_uint8_keeps_8_bit():
+    a = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    assert ir_to_uint8(a) is a
+
+
+def test_modality_wrappers_touch_one_half(pair):
+    _, _, rgb_path, ir_path = pair
+    loaded = LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=ir_path))
+    np.random.seed(0)
+    rgb_aug = Compose([
+        dict(type='ApplyToModality', modality='rgb',
+             transforms=[dict(type='PhotoMetricDistortion')])
+    ])(dict(loaded, img=loaded['img'].copy()))['img']
+    assert np.array_equal(rgb_aug[..., 3:], loaded['img'][..., 3:])
+    assert not np.array_equal(rgb_aug[..., :3], loaded['img'][..., :3])
+    ir_aug = Compose([dict(type='IRPhotometricJitter', prob=1.0)])(
+        dict(loaded, img=loaded['img'].copy()))['img']
+    assert np.array_equal(ir_aug[..., :3], loaded['img'][..., :3])
+    assert not np.array_equal(ir_aug[..., 3:], loaded['img'][..., 3:])
+    assert np.array_equal(ir_aug[..., 3], ir_aug[..., 5])  # still grey
+    with pytest.raises(ValueError, match='keep the image size'):
+        Compose([dict(type='ApplyToModality', modality='ir',
+                      transforms=[dict(type='Resize', scale=(8, 8))])])(
+                          dict(loaded))
+
+
+def test_stock_geometric_transforms_keep_modalities_aligned(tmp_path):
+    """One random draw moves RGB, IR and boxes together."""
+    h, w = 64, 96
+    rgb = np.zeros((h, w, 3), np.uint8)
+    ir = np.zeros((h, w), np.uint8)
+    rgb[10:30, 20:50] = 255  # the same object in both modalities
+    ir[10:30, 20:50] = 255
+    rgb_path = _write(tmp_path / 'r.png', rgb)
+    ir_path = _write(tmp_path / 'i.png', ir)
+    init_default_scope('mmdet')
+    pipeline = Compose([
+        dict(type='LoadRGBIRImagePair'),
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(type='RandomFlip', prob=1.0,
+             direction=['horizontal', 'vertical']),
+        dict(type='RandomResize', scale=(96, 64),
+             ratio_range=(0.5, 2.0), keep_ratio=True),
+        dict(type='RandomCrop', crop_size=(48, 48),
+             allow_negative_crop=False),
+        dict(type='RandomAffine', max_rotate_degree=0,
+             max_translate_ratio=0.1, scaling_ratio_range=(0.9, 1.1),
+             max_shear_degree=0, border_val=(0, 0, 0)),
+    ])
+    checked = 0
+    for seed in range(50):
+        np.random.seed(seed)
+        out = pipeline(
+            dict(img_path=rgb_path, ir_path=ir_path,
+                 instances=[dict(bbox=[20, 10, 50, 30], bbox_label=0,
+                                 ignore_flag=0)]))
+        if out is None:  # the crop missed the object: mmdet skips it
+            continue
+        checked += 1
+        img = out['img']
+        assert img.shape[2] == 6
+        assert np.array_equal(img[..., 0] > 127, img[..., 3] > 127)
+        box = out['gt_bboxes'].tensor[0].round().int().tolist()
+        mask = img[..., 3] > 127
+        ys, xs = np.nonzero(mask)
+        assert abs(xs.min() - box[0]) <= 2 and abs(ys.min() - box[1]) <= 2
+        assert abs(xs.max() + 1 - box[2]) <= 2 and abs(ys.max() + 1 -
+                                                     box[3]) <= 2
+    assert checked >= 10
