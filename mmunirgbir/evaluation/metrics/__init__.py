@@ -1,0 +1,5 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+from .kaist_miss_rate_metric import (KAISTMissRateMetric,
+                                     log_average_miss_rate)
+
+__all__ = ['KAISTMissRateMetric', 'log_average_miss_rate']

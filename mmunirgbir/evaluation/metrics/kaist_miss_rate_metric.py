@@ -1,0 +1,194 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Log-average miss rate (MR^-2) of the Caltech / KAIST pedestrian protocol."""
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.registry import METRICS
+
+#: Caltech-style settings: (minimum height, maximum occlusion level)
+DEFAULT_SETTINGS = {
+    'reasonable': dict(min_height=55, max_occlusion=1),
+    'all': dict(min_height=20, max_occlusion=2),
+}
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    inter = _intersection(box, boxes)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-12)
+
+
+def _intersection(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    w = np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])
+    h = np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])
+    return np.clip(w, 0, None) * np.clip(h, 0, None)
+
+
+def match_image(gt_boxes: np.ndarray, gt_ignore: np.ndarray,
+                dt_boxes: np.ndarray, dt_scores: np.ndarray,
+                iou_thr: float = 0.5) -> np.ndarray:
+    """Match one image's detections (Dollar et al.'s ``bbGt evalRes``).
+
+    Detections, by descending score, take the unmatched non-ignored ground
+    truth of highest IoU >= ``iou_thr`` (a true positive). Failing that, a
+    detection covered by an ignored region (intersection over the
+    detection's area >= ``iou_thr``; ignored regions may absorb several) is
+    dropped; otherwise it is a false positive.
+
+    Returns:
+        ndarray: Per detection (in input order): 1 true positive, 0 false
+        positive, -1 ignored.
+    """
+    result = np.zeros(len(dt_boxes), dtype=np.int64)
+    matched = np.zeros(len(gt_boxes), dtype=bool)
+    care = ~gt_ignore.astype(bool)
+    for d in np.argsort(-dt_scores, kind='stable'):
+        box = dt_boxes[d]
+        if len(gt_boxes):
+            iou = _iou(box, gt_boxes)
+            iou[~care | matched] = -1
+            best = int(np.argmax(iou))
+            if iou[best] >= iou_thr:
+                matched[best] = True
+                result[d] = 1
+                continue
+            if (~care).any():
+                area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-12)
+                ioa = _intersection(box, gt_boxes[~care]) / area
+                if ioa.max() >= iou_thr:
+                    result[d] = -1
+                    continue
+        result[d] = 0
+    return result
+
+
+def log_average_miss_rate(
+        images: Sequence[dict],
+        min_height: float = 55,
+        max_occlusion: int = 1,
+        iou_thr: float = 0.5,
+        fppi_points: Optional[np.ndarray] = None,
+        height_margin: float = 1.25,
+        person_labels: Sequence[str] = ('person', )) -> float:
+    """MR^-2: the log-average of the miss rate at FPPI in [1e-2, 1e0].
+
+    Args:
+        images (Sequence[dict]): Per image: ``gt_boxes`` (N, 4) xyxy,
+            ``gt_labels`` (N,) strings, ``gt_occlusion`` (N,), ``gt_ignore``
+            (N,), ``dt_boxes`` (M, 4) and ``dt_scores`` (M,).
+        min_height (float): Ground truth shorter than this is ignored.
+        max_occlusion (int): Ground truth more occluded is ignored.
+        iou_thr (float): Matching threshold. Defaults to 0.5.
+        fppi_points (ndarray, optional): FPPI reference points; 9 log-spaced
+            points in [1e-2, 1] by default.
+        height_margin (float): Detections shorter than
+            ``min_height / height_margin`` are discarded, as in the reference
+            protocol. Defaults to 1.25.
+        person_labels (Sequence[str]): Labels that count as pedestrians; all
+            other labels are ignore regions.
+
+    Returns:
+        float: The log-average miss rate in [0, 1] (nan without any
+        pedestrian to find).
+    """
+    if fppi_points is None:
+        fppi_points = np.logspace(-2.0, 0.0, 9)
+    scores, is_tp, num_gt = [], [], 0
+    for img in images:
+        gt = np.asarray(img['gt_boxes'], dtype=np.float64).reshape(-1, 4)
+        heights = gt[:, 3] - gt[:, 1]
+        ignore = (np.asarray(img['gt_ignore']).astype(bool)
+                  | ~np.isin(np.asarray(img['gt_labels']), person_labels)
+                  | (heights < min_height)
+                  | (np.asarray(img['gt_occlusion']) > max_occlusion))
+        num_gt += int((~ignore).sum())
+        dt = np.asarray(img['dt_boxes'], dtype=np.float64).reshape(-1, 4)
+        sc = np.asarray(img['dt_scores'], dtype=np.float64).reshape(-1)
+        keep = (dt[:, 3] - dt[:, 1]) >= min_height / height_margin
+        dt, sc = dt[keep], sc[keep]
+        res = match_image(gt, ignore, dt, sc, iou_thr)
+        scores.append(sc[res >= 0])
+        is_tp.append(res[res >= 0] == 1)
+    if num_gt == 0:
+        return float('nan')
+    scores = np.concatenate(scores) if scores else np.zeros(0)
+    is_tp = np.concatenate(is_tp) if is_tp else np.zeros(0, dtype=bool)
+    order = np.argsort(-scores, kind='stable')
+    tp = np.cumsum(is_tp[order])
+    fp = np.cumsum(~is_tp[order])
+    miss = 1.0 - tp / num_gt
+    fppi = fp / max(len(images), 1)
+    samples = []
+    for ref in fppi_points:
+        idx = np.nonzero(fppi <= ref)[0]
+        samples.append(miss[idx[-1]] if len(idx) else 1.0)
+    return float(np.exp(np.mean(np.log(np.maximum(samples, 1e-10)))))
+
+
+@METRICS.register_module()
+class KAISTMissRateMetric(BaseMetric):
+    """KAIST log-average miss rate (MR^-2, lower is better).
+
+    Reports ``MR_{setting}_{split}`` for every setting (default
+    'reasonable': height >= 55 px, no or partial occlusion; 'all': height >=
+    20 px, any occlusion) and split ('all', 'day', 'night'). Ground truth
+    comes from the ``kaist_objects`` and ``illumination`` meta keys that
+    :class:`KAISTDataset` provides (pack them with ``PackDetInputs``).
+
+    Args:
+        settings (dict, optional): ``{name: dict(min_height, max_occlusion)}``.
+        iou_thr (float): Matching IoU. Defaults to 0.5.
+        score_thr (float): Detections below are dropped first. Defaults to 0.
+        collect_device (str): Defaults to 'cpu'.
+        prefix (str, optional): Metric-name prefix. Defaults to 'kaist'.
+    """
+    default_prefix: Optional[str] = 'kaist'
+
+    def __init__(self,
+                 settings: Optional[Dict[str, dict]] = None,
+                 iou_thr: float = 0.5,
+                 score_thr: float = 0.,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.settings = settings or DEFAULT_SETTINGS
+        self.iou_thr = iou_thr
+        self.score_thr = score_thr
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            if 'kaist_objects' not in sample:
+                raise KeyError(
+                    'KAISTMissRateMetric needs the "kaist_objects" meta key: '
+                    'use KAISTDataset and add "kaist_objects" and '
+                    '"illumination" to PackDetInputs(meta_keys=...)')
+            objs = sample['kaist_objects']
+            pred = sample['pred_instances']
+            keep = (pred['labels'] == 0) & (pred['scores'] >= self.score_thr)
+            self.results.append(
+                dict(
+                    illumination=sample.get('illumination', 'day'),
+                    gt_boxes=np.array([o['bbox'] for o in objs]).reshape(
+                        -1, 4),
+                    gt_labels=np.array([o['label'] for o in objs]),
+                    gt_occlusion=np.array([o['occlusion'] for o in objs]),
+                    gt_ignore=np.array([o['ignore'] for o in objs]),
+                    dt_boxes=pred['bboxes'][keep].cpu().numpy(),
+                    dt_scores=pred['scores'][keep].cpu().numpy()))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        metrics = OrderedDict()
+        for name, setting in self.settings.items():
+            for split in ('all', 'day', 'night'):
+                subset = [
+                    r for r in results
+                    if split == 'all' or r['illumination'] == split
+                ]
+                if not subset:
+                    continue
+                metrics[f'MR_{name}_{split}'] = log_average_miss_rate(
+                    subset, iou_thr=self.iou_thr, **setting)
+        return metrics
