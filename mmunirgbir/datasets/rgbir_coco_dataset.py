@@ -26,6 +26,8 @@ class RGBIRCocoDataset(CocoDataset):
 
     def __init__(self, *args, ir_key: str = 'file_name_lwir', **kwargs):
         self.ir_key = ir_key
+        # CocoDataset reads data_prefix['img'] (mmdet's default has none)
+        kwargs.setdefault('data_prefix', dict(img=''))
         super().__init__(*args, **kwargs)
 
     def parse_data_info(self, raw_data_info: dict) -> Union[dict, List[dict]]:

@@ -13,7 +13,12 @@ from mmunirgbir.testing import make_synthetic_detection_set
 
 from ..conftest import shared_path
 
-init_default_scope('mmdet')
+
+
+@pytest.fixture(autouse=True)
+def scope():
+    init_default_scope('mmdet')
+
 
 PIPELINE = [
     dict(type='LoadRGBIRImagePair'),

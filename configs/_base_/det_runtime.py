@@ -1,0 +1,4 @@
+# Runtime of mmunirgbir detection configs: mmdet's, plus our modules.
+_base_ = 'mmdet::_base_/default_runtime.py'
+
+custom_imports = dict(imports=['mmunirgbir'], allow_failed_imports=False)

@@ -1,0 +1,6 @@
+# UniRGB-IR reference: FLIR-aligned (paper: mAP50 81.4, mAP ~44).
+_base_ = [
+    '../_base_/models/cascade-rcnn_unirgbir-vit-b_simplefpn.py',
+    '../_base_/datasets/flir-aligned_rgbir.py',
+    '../_base_/schedules/adamw_lsj-100e.py'
+]

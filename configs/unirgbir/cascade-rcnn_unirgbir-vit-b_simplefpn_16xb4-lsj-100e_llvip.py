@@ -1,0 +1,10 @@
+# UniRGB-IR reference: LLVIP (1 class; paper: mAP ~63).
+_base_ = [
+    '../_base_/models/cascade-rcnn_unirgbir-vit-b_simplefpn.py',
+    '../_base_/datasets/llvip_rgbir.py',
+    '../_base_/schedules/adamw_lsj-100e.py'
+]
+model = dict(
+    roi_head=dict(bbox_head=[
+        dict(head, num_classes=1) for head in _base_.model.roi_head.bbox_head
+    ]))

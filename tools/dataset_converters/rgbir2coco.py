@@ -1,0 +1,79 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Convert the RGB-IR detection set of a config into a COCO json.
+
+Any dataset class of mmunirgbir (LLVIP / M3FD VOC, KAIST bbGt, paired YOLO,
+...) is read in its native layout through the config and written as one COCO
+json whose image entries carry ``file_name`` (RGB) and ``file_name_lwir``
+(IR), both relative to ``--root`` -- the FLIR-aligned convention that
+``RGBIRCocoDataset`` and ``CocoMetric(ann_file=...)`` read.
+
+    python tools/dataset_converters/rgbir2coco.py CONFIG --split val \
+        --root data/LLVIP --out data/LLVIP/test.json
+"""
+import argparse
+import json
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import DATASETS, init_default_scope
+
+import mmunirgbir  # noqa: F401
+
+
+def convert(dataset, root: str) -> dict:
+    """Build the COCO dict of an mmdet-style RGB-IR dataset."""
+    classes = dataset.metainfo['classes']
+    images, annotations = [], []
+    for idx in range(len(dataset)):
+        info = dataset.get_data_info(idx)
+        image = dict(
+            id=idx,
+            file_name=osp.relpath(info['img_path'], root),
+            file_name_lwir=osp.relpath(info['ir_path'], root),
+            width=info['width'],
+            height=info['height'])
+        if 'illumination' in info:
+            image['illumination'] = info['illumination']
+        images.append(image)
+        for inst in info['instances']:
+            x1, y1, x2, y2 = inst['bbox']
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=idx,
+                    category_id=inst['bbox_label'] + 1,
+                    bbox=[x1, y1, x2 - x1, y2 - y1],
+                    area=(x2 - x1) * (y2 - y1),
+                    iscrowd=int(inst.get('ignore_flag', 0))))
+    return dict(
+        images=images,
+        annotations=annotations,
+        categories=[dict(id=i + 1, name=c) for i, c in enumerate(classes)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('--split', choices=['train', 'val', 'test'],
+                        default='val')
+    parser.add_argument('--root', required=True,
+                        help='folder the file names are made relative to')
+    parser.add_argument('--out', required=True, help='output json')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    ds_cfg = cfg[f'{args.split}_dataloader'].dataset
+    ds_cfg.pipeline = []
+    dataset = DATASETS.build(ds_cfg)
+    coco = convert(dataset, args.root)
+    with open(args.out, 'w') as f:
+        json.dump(coco, f)
+    print(f'wrote {len(coco["images"])} images and '
+          f'{len(coco["annotations"])} boxes to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
