@@ -1,8 +1,9 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 from .loading import LoadRGBIRImagePair, ir_to_uint8
 from .modality_wrappers import ApplyToModality, IRPhotometricJitter
+from .seg_annotations import LoadRGBIRSegAnnotations, LoadSaliencyAnnotations
 
 __all__ = [
     'LoadRGBIRImagePair', 'ir_to_uint8', 'ApplyToModality',
-    'IRPhotometricJitter'
+    'IRPhotometricJitter', 'LoadRGBIRSegAnnotations', 'LoadSaliencyAnnotations'
 ]

@@ -1,0 +1,4 @@
+# Runtime of mmunirgbir segmentation / SOD configs: mmseg's, plus our modules.
+_base_ = 'mmseg::_base_/default_runtime.py'
+
+custom_imports = dict(imports=['mmunirgbir'], allow_failed_imports=False)
