@@ -7,6 +7,7 @@ so configs of mmdet 3.x and mmseg 1.x use them through
 """
 from . import utils  # noqa: F401  (safe checkpoint loading, first)
 from . import datasets, evaluation, models, visualization  # noqa: F401
+from . import apis  # noqa: F401
 from .config_root import config_root
 from .version import __version__
 

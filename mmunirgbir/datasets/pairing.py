@@ -61,6 +61,22 @@ def pair_by_stem(rgb_dir: str,
             for s in wanted]
 
 
+def match_by_stem(rgb_dir: str, ir_dir: str
+                  ) -> Tuple[List[Tuple[str, str, str]], List[str], List[str]]:
+    """Pair two folders by stem and list what has no partner.
+
+    Returns:
+        tuple: (stem, rgb path, ir path) pairs, RGB files without IR partner
+        and IR files without RGB partner (file names, never guessed).
+    """
+    rgb = list_images(rgb_dir)
+    ir = list_images(ir_dir)
+    pairs = [(s, osp.join(rgb_dir, rgb[s]), osp.join(ir_dir, ir[s]))
+             for s in sorted(rgb) if s in ir]
+    return (pairs, [rgb[s] for s in sorted(rgb) if s not in ir],
+            [ir[s] for s in sorted(ir) if s not in rgb])
+
+
 def read_split_file(path: str) -> List[str]:
     """Read one image stem (or relative id) per non-empty line."""
     if not osp.isfile(path):

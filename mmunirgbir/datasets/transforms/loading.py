@@ -52,7 +52,8 @@ class LoadRGBIRImagePair(BaseTransform):
 
     Required keys: ``img_path`` and ``ir_path`` (``ir_path`` may be None when
     ``img_path`` is a 4-channel RGB-T image, MFNet/PST900 style: its fourth
-    channel is the IR).
+    channel is the IR). In-memory images (inference on arrays or video
+    frames) are given instead as ``img`` (BGR) and ``ir_img`` arrays.
 
     Added keys: ``img``, ``img_shape``, ``ori_shape``.
 
@@ -108,9 +109,12 @@ class LoadRGBIRImagePair(BaseTransform):
         return np.ascontiguousarray(img[..., :3]), img[..., 3]
 
     def transform(self, results: dict) -> dict:
-        rgb_path = results['img_path']
+        rgb_path = results.get('img_path')
         ir_path = results.get('ir_path')
-        if ir_path is None:
+        if isinstance(results.get('ir_img'), np.ndarray):
+            rgb, ir = results['img'], results.pop('ir_img')
+            ir_name = ir_path or f'IR array of {rgb_path}'
+        elif ir_path is None:
             rgb, ir = self._split_rgbt(rgb_path)
             ir_name = f'{rgb_path} (channel 4)'
         else:

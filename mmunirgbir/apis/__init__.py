@@ -1,0 +1,4 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+from .inferencer import UniRGBIRInferencer
+
+__all__ = ['UniRGBIRInferencer']

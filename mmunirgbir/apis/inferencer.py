@@ -1,0 +1,294 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Inference on RGB-IR pairs, paired folders and synchronised videos."""
+import json
+import os
+import os.path as osp
+import warnings
+from typing import Iterator, List, Optional, Tuple, Union
+
+import cv2
+import mmcv
+import numpy as np
+import torch
+from mmcv.transforms import Compose
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
+from mmengine.registry import MODELS, VISUALIZERS, init_default_scope
+from mmengine.runner import load_checkpoint
+from mmengine.utils import ProgressBar
+
+from ..datasets.pairing import IMG_EXTENSIONS, match_by_stem
+
+ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadRGBIRSegAnnotations',
+                      'LoadSaliencyAnnotations')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.mpg', '.mpeg', '.webm')
+Item = Tuple[str, dict]  # (name, pipeline input)
+
+
+def _test_pipeline(cfg: Config) -> list:
+    dataset = cfg.test_dataloader.dataset
+    while 'pipeline' not in dataset:  # ConcatDataset and other wrappers
+        dataset = dataset['datasets'][0] if 'datasets' in dataset else \
+            dataset['dataset']
+    return [t for t in dataset.pipeline if t['type'] not in ANNOTATION_LOADERS]
+
+
+class UniRGBIRInferencer:
+    """Run a trained mmunirgbir detector, segmentor or SOD model.
+
+    Inputs (see :meth:`__call__`): one RGB/IR pair (paths or BGR arrays), two
+    folders paired by file name (names without a partner are listed, never
+    guessed), or two videos read frame by frame in lockstep.
+
+    Outputs, written under ``out_dir`` when given:
+
+    - ``vis/NAME.png``: RGB | IR | result, side by side (``vis.mp4`` for
+      videos);
+    - ``preds/NAME.json`` (detection: boxes, scores, labels, class names),
+      ``preds/NAME.png`` (segmentation label map, or grey saliency map), at
+      the input's original resolution.
+
+    Args:
+        config (str | Config): Model config.
+        checkpoint (str, optional): Trained checkpoint (mmengine format).
+        device (str): 'cpu', 'cuda' or 'cuda:N'. Defaults to 'cpu'.
+        score_thr (float): Detection score threshold for visualisations and
+            JSON. Defaults to 0.3.
+    """
+
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 score_thr: float = 0.3) -> None:
+        cfg = Config.fromfile(config) if isinstance(config, str) else config
+        self.cfg = cfg
+        scope = cfg.get('default_scope', 'mmdet')
+        init_default_scope(scope)
+        if scope not in ('mmdet', 'mmseg'):
+            raise ValueError(f'unsupported default_scope {scope!r}')
+        # the trained checkpoint holds every weight, foundation included
+        cfg.model.backbone.pop('init_cfg', None)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            self.model = MODELS.build(cfg.model)
+        meta = {}
+        if checkpoint is not None:
+            ckpt = load_checkpoint(self.model, checkpoint, map_location='cpu')
+            meta = ckpt.get('meta', {}).get('dataset_meta') or {}
+        else:
+            MMLogger.get_current_instance().warning(
+                'UniRGBIRInferencer: no checkpoint, random weights')
+        self.model.to(device).eval()
+        self.device = device
+        if scope == 'mmdet':
+            self.task = 'det'
+        else:
+            self.task = 'sod' if getattr(self.model.decode_head,
+                                         'out_channels', 2) == 1 else 'seg'
+        self.dataset_meta = meta or self._config_meta()
+        self.pipeline = Compose(_test_pipeline(cfg))
+        vis_type = 'RGBIRDetLocalVisualizer' if self.task == 'det' else \
+            'RGBIRSegLocalVisualizer'
+        self.visualizer = VISUALIZERS.build(
+            dict(type=vis_type, name=f'unirgbir_inferencer_{id(self)}'))
+        self.visualizer.dataset_meta = self.dataset_meta
+        self.score_thr = score_thr
+
+    def _config_meta(self) -> dict:
+        from mmengine.registry import DATASETS
+        dataset = self.cfg.test_dataloader.dataset
+        while 'type' in dataset and dataset['type'] == 'ConcatDataset':
+            dataset = dataset['datasets'][0]
+        cls = DATASETS.get(dataset['type'])
+        meta = dict(getattr(cls, 'METAINFO', {}) or {})
+        meta.update(dataset.get('metainfo') or {})
+        return meta
+
+    # ------------------------------------------------------------------ #
+    # inputs
+    # ------------------------------------------------------------------ #
+    def collect(self, rgb, ir) -> Tuple[Iterator[Item], int, List[str]]:
+        """Turn (rgb, ir) into named pipeline inputs.
+
+        Returns:
+            tuple: An iterator of (name, input dict), the number of items and
+            the names of files without a partner.
+        """
+        if isinstance(rgb, np.ndarray) or isinstance(ir, np.ndarray):
+            if not (isinstance(rgb, np.ndarray)
+                    and isinstance(ir, np.ndarray)):
+                raise TypeError('give both images as arrays or both as paths')
+            return iter([('image', dict(img=rgb, ir_img=ir))]), 1, []
+        rgb, ir = str(rgb), str(ir)
+        for path in (rgb, ir):
+            if not osp.exists(path):
+                raise FileNotFoundError(f'input not found: {path}')
+        if osp.isdir(rgb) != osp.isdir(ir):
+            raise ValueError('give two folders, two images or two videos; '
+                             f'got {rgb} and {ir}')
+        if osp.isdir(rgb):
+            pairs, rgb_only, ir_only = match_by_stem(rgb, ir)
+            unpaired = [osp.join(rgb, n) for n in rgb_only] + \
+                [osp.join(ir, n) for n in ir_only]
+            if unpaired:
+                MMLogger.get_current_instance().warning(
+                    f'{len(unpaired)} files without a partner were skipped: '
+                    + ', '.join(unpaired))
+            items = ((stem, dict(img_path=r, ir_path=i))
+                     for stem, r, i in pairs)
+            return items, len(pairs), unpaired
+        if rgb.lower().endswith(VIDEO_EXTENSIONS):
+            return self._video_frames(rgb, ir)
+        if not rgb.lower().endswith(IMG_EXTENSIONS):
+            raise ValueError(f'unsupported input {rgb}')
+        name = osp.splitext(osp.basename(rgb))[0]
+        return iter([(name, dict(img_path=rgb, ir_path=ir))]), 1, []
+
+    @staticmethod
+    def _video_frames(rgb: str, ir: str):
+        caps = [cv2.VideoCapture(p) for p in (rgb, ir)]
+        for cap, path in zip(caps, (rgb, ir)):
+            if not cap.isOpened():
+                raise OSError(f'cannot open video {path}')
+        counts = [int(c.get(cv2.CAP_PROP_FRAME_COUNT)) for c in caps]
+        if counts[0] != counts[1]:
+            MMLogger.get_current_instance().warning(
+                f'{rgb} has {counts[0]} frames and {ir} {counts[1]}; '
+                'stopping at the shorter')
+
+        def frames():
+            index = 0
+            try:
+                while True:
+                    ok_r, fr = caps[0].read()
+                    ok_i, fi = caps[1].read()
+                    if not (ok_r and ok_i):
+                        return
+                    yield (f'{index:06d}',
+                           dict(img=fr, ir_img=fi, img_path=f'{rgb}#{index}',
+                                video_fps=caps[0].get(cv2.CAP_PROP_FPS)))
+                    index += 1
+            finally:
+                for c in caps:
+                    c.release()
+
+        return frames(), min(counts), []
+
+    # ------------------------------------------------------------------ #
+    # running
+    # ------------------------------------------------------------------ #
+    def __call__(self,
+                 rgb,
+                 ir,
+                 out_dir: Optional[str] = None,
+                 batch_size: int = 1,
+                 progress: bool = True) -> dict:
+        """Predict.
+
+        Args:
+            rgb: RGB image path / BGR array, folder, or video.
+            ir: The IR counterpart (same kind).
+            out_dir (str, optional): Where to write visualisations and
+                machine-readable predictions.
+            batch_size (int): Images per forward pass. Defaults to 1.
+            progress (bool): Show a progress bar. Defaults to True.
+
+        Returns:
+            dict: ``predictions`` (name -> data sample), ``unpaired`` (files
+            without a partner) and ``out_dir``.
+        """
+        items, total, unpaired = self.collect(rgb, ir)
+        is_video = isinstance(rgb, str) and rgb.lower().endswith(
+            VIDEO_EXTENSIONS)
+        writer = None
+        bar = ProgressBar(total) if progress and total > 1 else None
+        predictions = {}
+        batch: List[Item] = []
+
+        def flush():
+            nonlocal writer
+            names = [n for n, _ in batch]
+            inputs = [self.pipeline(dict(d)) for _, d in batch]
+            with torch.no_grad():
+                samples = self.model.test_step(pseudo_collate(inputs))
+            for name, sample, (_, raw) in zip(names, samples, batch):
+                predictions[name] = sample
+                if out_dir is not None:
+                    panels = self._panels(sample, raw)
+                    if is_video:
+                        frame = np.concatenate(panels, axis=1)[..., ::-1]
+                        if writer is None:
+                            writer = cv2.VideoWriter(
+                                osp.join(out_dir, 'vis.mp4'),
+                                cv2.VideoWriter_fourcc(*'mp4v'),
+                                raw.get('video_fps') or 25,
+                                (frame.shape[1], frame.shape[0]))
+                        writer.write(np.ascontiguousarray(frame))
+                    else:
+                        mmcv.imwrite(
+                            np.concatenate(panels, axis=1)[..., ::-1],
+                            osp.join(out_dir, 'vis', name + '.png'))
+                    self._save_prediction(sample, name, out_dir)
+                if bar is not None:
+                    bar.update()
+            batch.clear()
+
+        if out_dir is not None:
+            os.makedirs(osp.join(out_dir, 'preds'), exist_ok=True)
+            os.makedirs(osp.join(out_dir, 'vis'), exist_ok=True)
+        for item in items:
+            batch.append(item)
+            if len(batch) == batch_size:
+                flush()
+        if batch:
+            flush()
+        if writer is not None:
+            writer.release()
+        if out_dir is not None and unpaired:
+            with open(osp.join(out_dir, 'unpaired.txt'), 'w') as f:
+                f.write('\n'.join(unpaired) + '\n')
+        return dict(predictions=predictions, unpaired=unpaired,
+                    out_dir=out_dir)
+
+    def _panels(self, sample, raw: dict) -> list:
+        """RGB | IR | result panels at the original resolution."""
+        if 'img' in raw:  # arrays / video frames
+            rgb = raw['img'][..., ::-1]
+            ir = raw['ir_img']
+            ir = mmcv.bgr2gray(ir) if ir.ndim == 3 else ir
+        else:
+            img = self.pipeline.transforms[0](dict(raw))['img']
+            rgb, ir = img[..., 2::-1], img[..., 3]
+        ir = np.repeat(ir[..., None], 3, axis=2)
+        if self.task == 'det':
+            return self.visualizer.draw_rgbir(
+                rgb, ir, sample, draw_gt=False, pred_score_thr=self.score_thr)
+        return self.visualizer.draw_rgbir(rgb, ir, sample, draw_gt=False)
+
+    def _save_prediction(self, sample, name: str, out_dir: str) -> None:
+        folder = osp.join(out_dir, 'preds')
+        if self.task == 'det':
+            pred = sample.pred_instances
+            keep = pred.scores >= self.score_thr
+            classes = self.dataset_meta.get('classes', ())
+            labels = pred.labels[keep].tolist()
+            with open(osp.join(folder, name + '.json'), 'w') as f:
+                json.dump(
+                    dict(
+                        bboxes=pred.bboxes[keep].tolist(),
+                        scores=pred.scores[keep].tolist(),
+                        labels=labels,
+                        classes=[
+                            classes[i] if i < len(classes) else str(i)
+                            for i in labels
+                        ]), f)
+        elif self.task == 'seg':
+            label = sample.pred_sem_seg.data[0].cpu().numpy()
+            mmcv.imwrite(label.astype(np.uint8),
+                         osp.join(folder, name + '.png'))
+        else:
+            prob = sample.seg_logits.data[0].float().clamp(0, 1)
+            mmcv.imwrite((prob * 255).round().byte().cpu().numpy(),
+                         osp.join(folder, name + '.png'))

@@ -1,0 +1,118 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+import json
+import os
+import os.path as osp
+import shutil
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+
+from mmunirgbir.apis import UniRGBIRInferencer
+from mmunirgbir.testing import (make_synthetic_detection_set,
+                                make_synthetic_segmentation_set)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEMO = osp.join(
+    REPO, 'configs/demo/'
+    'faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_synthetic-rgbir.py')
+SOD = osp.join(REPO, 'configs/unirgbir_seg/'
+               'setr-mla_unirgbir-vit-b_1xb4-80k_vt5000-416x416.py')
+
+
+@pytest.fixture(scope='module')
+def det_checkpoint(tmp_path_factory):
+    """A demo detector checkpoint in mmengine's format."""
+    cfg = Config.fromfile(DEMO)
+    init_default_scope('mmdet')
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        model = MODELS.build(cfg.model)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'det.pth')
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(classes=('person', 'car')))),
+               path)
+    return path
+
+
+@pytest.fixture(scope='module')
+def pairs(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('pairs'))
+    make_synthetic_detection_set(root, 3, split='s')
+    return osp.join(root, 's', 'visible'), osp.join(root, 's', 'infrared')
+
+
+def test_single_pair_and_arrays(det_checkpoint, pairs, tmp_path):
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint, score_thr=0.0)
+    assert inf.task == 'det'
+    rgb, ir = (osp.join(d, '0000.png') for d in pairs)
+    res = inf(rgb, ir, out_dir=str(tmp_path))
+    sample = res['predictions']['0000']
+    assert sample.pred_instances.bboxes.shape[1] == 4
+    vis = cv2.imread(str(tmp_path / 'vis' / '0000.png'))
+    assert vis.shape == (128, 3 * 160, 3)  # RGB | IR | predictions
+    pred = json.load(open(tmp_path / 'preds' / '0000.json'))
+    assert set(pred) == {'bboxes', 'scores', 'labels', 'classes'}
+    assert len(pred['bboxes']) == len(pred['scores']) > 0
+    assert set(pred['classes']) <= {'person', 'car'}
+    arrays = inf(cv2.imread(rgb), cv2.imread(ir, 0))
+    a = arrays['predictions']['image'].pred_instances
+    assert torch.allclose(a.scores, sample.pred_instances.scores)
+
+
+def test_folders_list_unpaired_files(det_checkpoint, pairs, tmp_path):
+    rgb_dir, ir_dir = (str(tmp_path / n) for n in ('rgb', 'ir'))
+    shutil.copytree(pairs[0], rgb_dir)
+    shutil.copytree(pairs[1], ir_dir)
+    os.remove(osp.join(ir_dir, '0002.png'))
+    shutil.copy(osp.join(ir_dir, '0000.png'), osp.join(ir_dir, 'extra.png'))
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint)
+    res = inf(rgb_dir, ir_dir, out_dir=str(tmp_path / 'out'), batch_size=2)
+    assert sorted(res['predictions']) == ['0000', '0001']
+    assert sorted(osp.basename(p) for p in res['unpaired']) == [
+        '0002.png', 'extra.png']
+    assert (tmp_path / 'out' / 'unpaired.txt').read_text().count('\n') == 2
+    assert len(os.listdir(tmp_path / 'out' / 'vis')) == 2
+
+
+def test_videos_frame_synchronous(det_checkpoint, pairs, tmp_path):
+    paths = []
+    for name, folder in (('rgb', pairs[0]), ('ir', pairs[1])):
+        path = str(tmp_path / f'{name}.avi')
+        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'MJPG'), 5,
+                                 (160, 128))
+        for i in range(3):
+            frame = cv2.imread(osp.join(folder, f'{i:04d}.png'))
+            writer.write(frame)
+        writer.release()
+        paths.append(path)
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint)
+    res = inf(*paths, out_dir=str(tmp_path / 'out'))
+    assert sorted(res['predictions']) == ['000000', '000001', '000002']
+    cap = cv2.VideoCapture(str(tmp_path / 'out' / 'vis.mp4'))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
+    assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 3 * 160
+    assert len(os.listdir(tmp_path / 'out' / 'preds')) == 3
+
+
+def test_saliency_model_writes_grey_maps(tmp_path):
+    cfg = Config.fromfile(SOD)
+    cfg.model.backbone.update(
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2), num_heads=4,
+        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+    cfg.model.neck.in_channels = [64] * 4
+    root = make_synthetic_segmentation_set(str(tmp_path / 'vt'), 'saliency',
+                                           num_images=2, size=(60, 80))
+    inf = UniRGBIRInferencer(cfg)
+    assert inf.task == 'sod'
+    inf(osp.join(root, 'RGB'), osp.join(root, 'T'), out_dir=str(tmp_path))
+    pred = cv2.imread(str(tmp_path / 'preds' / '0000.png'),
+                      cv2.IMREAD_UNCHANGED)
+    assert pred.shape == (60, 80) and pred.dtype == np.uint8
+    assert cv2.imread(str(tmp_path / 'vis' / '0000.png')).shape == (60, 240,
+                                                                    3)
