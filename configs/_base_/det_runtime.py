@@ -2,3 +2,5 @@
 _base_ = 'mmdet::_base_/default_runtime.py'
 
 custom_imports = dict(imports=['mmunirgbir'], allow_failed_imports=False)
+# RGB | IR | predictions panels for the visualisation hook and --show-dir
+visualizer = dict(type='RGBIRDetLocalVisualizer')
