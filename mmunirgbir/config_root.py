@@ -13,7 +13,7 @@ def config_root() -> str:
         export MMUNIRGBIR_CONFIGS=$(python -c \
             'import mmunirgbir; print(mmunirgbir.config_root())')
         # in my_config.py:
-        _base_ = '{{$MMUNIRGBIR_CONFIGS}}/unirgbir/<config>.py'
+        _base_ = '{{$MMUNIRGBIR_CONFIGS:../mmunirgbir/configs}}/unirgbir/...'
     """
     here = osp.dirname(osp.abspath(__file__))
     for path in (osp.join(here, '.mim', 'configs'),

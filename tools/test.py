@@ -9,6 +9,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmunirgbir  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmunirgbir.utils import setup_cpu_distributed
 
 
 def parse_args():
@@ -72,6 +73,7 @@ def main():
                                'SaliencyMetric test evaluator')
         for evaluator in savers:
             evaluator['output_dir'] = args.pred_dir
+    setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
     runner.test()

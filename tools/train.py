@@ -13,6 +13,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmunirgbir  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmunirgbir.utils import setup_cpu_distributed
 
 
 def parse_args():
@@ -76,6 +77,7 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
+    setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
     runner.train()

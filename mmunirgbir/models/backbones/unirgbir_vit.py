@@ -231,9 +231,12 @@ class UniRGBIRViT(BaseModule):
                 f'{"frozen " if self.freeze_vit else ""}ViT stays randomly '
                 'initialised. Only meaningful for tests.')
 
-    def load_foundation(self, checkpoint: str,
-                        prefix: Optional[str] = None) -> None:
-        """Load the ViT weights from ``checkpoint`` and log a summary.
+    def prepare_foundation_state(
+            self,
+            checkpoint: str,
+            prefix: Optional[str] = None
+    ) -> Tuple[dict, List[str], List[str], List[str]]:
+        """Read ``checkpoint`` and fit its ViT tensors to this ViT.
 
         Args:
             checkpoint (str): A timm / MAE / DeiT / detectron2 ViTDet /
@@ -241,11 +244,13 @@ class UniRGBIRViT(BaseModule):
             prefix (str, optional): Key prefix of the ViT in the checkpoint;
                 detected when None.
 
+        Returns:
+            tuple: The state dict (ViT keys only), notes on what was
+            converted, missing ViT keys and unused checkpoint keys.
+
         Raises:
-            CheckpointError: If the file cannot be read, or a ViT weight is
-                missing while the ViT is frozen.
+            CheckpointError: If the file cannot be read or shapes disagree.
         """
-        logger = MMLogger.get_current_instance()
         model_state = self.vit.state_dict()
         grid = tuple(self.vit.patch_embed.grid_size)
         num_prefix_embed = 0 if self.vit.no_embed_class else \
@@ -261,16 +266,31 @@ class UniRGBIRViT(BaseModule):
                 f'{checkpoint}: shape mismatch for ' + ', '.join(
                     f'{k} {tuple(state[k].shape)} vs model '
                     f'{tuple(model_state[k].shape)}' for k in wrong_shape[:8]))
-        missing, unexpected = self.vit.load_state_dict(state, strict=False)
-        loaded = len(model_state) - len(missing)
-        logger.info(f'UniRGBIRViT: loaded {loaded}/{len(model_state)} ViT '
-                    f'tensors from {checkpoint}' +
-                    (f' ({"; ".join(notes)})' if notes else ''))
-        if unexpected:
-            logger.info(f'UniRGBIRViT: {len(unexpected)} checkpoint tensors '
-                        f'unused: {_short(unexpected)}')
+        missing = [k for k in model_state if k not in state]
+        unexpected = [k for k in state if k not in model_state]
+        return ({k: v for k, v in state.items() if k in model_state}, notes,
+                missing, unexpected)
+
+    def load_foundation(self, checkpoint: str,
+                        prefix: Optional[str] = None) -> None:
+        """Load the ViT weights from ``checkpoint`` and log a summary.
+
+        Args:
+            checkpoint (str): A timm / MAE / DeiT / detectron2 ViTDet /
+                mmengine checkpoint path.
+            prefix (str, optional): Key prefix of the ViT in the checkpoint;
+                detected when None.
+
+        Raises:
+            CheckpointError: If the file cannot be read, or a ViT weight is
+                missing while the ViT is frozen.
+        """
+        logger = MMLogger.get_current_instance()
+        state, notes, missing, unexpected = self.prepare_foundation_state(
+            checkpoint, prefix)
+        total = len(self.vit.state_dict())
         if missing:
-            msg = (f'{checkpoint}: {len(missing)} of {len(model_state)} ViT '
+            msg = (f'{checkpoint}: {len(missing)} of {total} ViT '
                    f'weights missing from the checkpoint: {_short(missing)}')
             if self.freeze_vit:
                 raise CheckpointError(
@@ -278,6 +298,13 @@ class UniRGBIRViT(BaseModule):
                     '(check the key names / prefix, or convert the file with '
                     'tools/model_converters).')
             logger.warning(msg)
+        self.vit.load_state_dict(state, strict=False)
+        logger.info(f'UniRGBIRViT: loaded {len(state)}/{total} ViT tensors '
+                    f'from {checkpoint}' +
+                    (f' ({"; ".join(notes)})' if notes else ''))
+        if unexpected:
+            logger.info(f'UniRGBIRViT: {len(unexpected)} checkpoint tensors '
+                        f'unused: {_short(unexpected)}')
 
     # ------------------------------------------------------------------ #
     # forward

@@ -1,0 +1,84 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""count_params, the ViT model converter and browse_dataset."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import torch
+
+from mmunirgbir.models import UniRGBIRViT
+from mmunirgbir.testing import make_synthetic_detection_set
+
+from ..conftest import shared_path
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _run(*args, ok=True):
+    proc = subprocess.run([sys.executable, *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    if ok:
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    return proc
+
+
+def test_count_params_reference_detector():
+    out = _run('tools/analysis_tools/count_params.py',
+               'configs/unirgbir/cascade-rcnn_unirgbir-vit-b_simplefpn_'
+               '16xb4-lsj-100e_flir-aligned.py', '--json').stdout
+    rows = json.loads(out.strip().splitlines()[-1])
+    assert rows['backbone']['trainable'] == 8_904_400
+    assert rows['backbone.vit']['trainable'] == 0
+    assert rows['backbone.vit']['frozen'] == 85_795_584
+    assert rows['backbone.level_embed']['trainable'] == 2_304
+    table = _run('tools/analysis_tools/count_params.py',
+                 'configs/unirgbir/cascade-rcnn_unirgbir-vit-b_simplefpn_'
+                 '16xb4-lsj-100e_flir-aligned.py').stdout
+    assert '8,904,400' in table
+
+
+def test_converter_resamples_real_dinov2(dinov2_weights, tmp_path):
+    out = str(tmp_path / 'dinov2_p16.pth')
+    proc = _run('tools/model_converters/vit2unirgbir.py', str(dinov2_weights),
+                out, '--vit-name', 'vit_small_patch14_dinov2',
+                '--patch-size', '16', '--img-size', '224')
+    assert 'patch 14x14 -> 16x16' in proc.stdout
+    assert 'dropped 1 class-token position' in proc.stdout
+    assert 'cls_token' in proc.stdout  # listed as not used
+    state = torch.load(out, weights_only=True)
+    assert state['pos_embed'].shape == (1, 196, 384)
+    model = UniRGBIRViT(vit_name='vit_small_patch14_dinov2', patch_size=16,
+                        img_size=224, num_heads=6, pretrained=out)
+    model.init_weights()  # raises on any missing ViT weight
+    assert torch.equal(model.vit.blocks[3].mlp.fc1.weight,
+                       state['blocks.3.mlp.fc1.weight'])
+    # a checkpoint with foreign key names is refused, nothing written
+    bad = str(tmp_path / 'bad.pth')
+    torch.save({k.replace('blocks', 'layers'): v
+                for k, v in torch.load(dinov2_weights,
+                                       weights_only=True).items()}, bad)
+    proc = _run('tools/model_converters/vit2unirgbir.py', bad,
+                str(tmp_path / 'x.pth'), '--vit-name',
+                'vit_small_patch14_dinov2', ok=False)
+    assert proc.returncode == 1 and 'MISSING' in proc.stdout
+    assert not osp.exists(tmp_path / 'x.pth')
+
+
+def test_browse_dataset_shows_both_modalities(tmp_path):
+    root = str(tmp_path / 'data')
+    make_synthetic_detection_set(root, 3, split='train')
+    out = str(tmp_path / 'browse')
+    _run('tools/analysis_tools/browse_dataset.py',
+         'configs/demo/faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_'
+         'synthetic-rgbir.py', '--out-dir', out, '--num', '2',
+         '--cfg-options', f'train_dataloader.dataset.data_root={root}')
+    files = sorted(os.listdir(out))
+    assert len(files) == 2
+    img = cv2.imread(osp.join(out, files[0]))
+    assert img.shape[1] == 3 * img.shape[0] * 160 // 128
+    # the middle panel is the (grey) IR image
+    mid = img[:, img.shape[1] // 3:2 * img.shape[1] // 3]
+    assert (mid[..., 0] == mid[..., 2]).mean() > 0.9
