@@ -1,0 +1,201 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Speed and memory of the UniRGB-IR backbone against its plain ViT.
+
+ViT-B/16 reference backbone, 640x512 (H=512, W=640), batch 1, fp32, on the
+machine it runs on. Backbone only. A training step is forward + loss (mean of
+the outputs) + backward + AdamW over the trainable parameters. Times are
+medians of >= 5 runs after 2 warm-ups; the two sides of each ratio run in
+one process, alternating, so that both see the same machine state. Peak
+memory is the peak RSS above the pre-step RSS over 3 steps (CUDA: peak
+allocated memory), each mode in a fresh subprocess.
+
+Printed last, one JSON line:
+- infer_overhead: UniRGB-IR forward time / the same frozen ViT alone
+  (target <= 1.20);
+- train_time_ratio: training step with the ViT frozen / the same step with
+  the ViT trainable (target <= 0.70); ``train_time_ratio_cp`` with gradient
+  checkpointing of the frozen blocks on;
+- train_mem_ratio: peak memory of the frozen step (gradient checkpointing of
+  the frozen blocks on) / the full fine-tuning step (target <= 0.55);
+- trainable_params, total_params.
+Also measured: 1024x1024 with window attention on and off.
+
+    python tools/analysis_tools/benchmark.py [--device cpu|cuda] [--runs 5]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import torch
+
+#: memory modes: backbone kwargs and what one step does
+MEM_MODES = {
+    'train_frozen_cp': (dict(with_cp=True), 'train'),
+    'train_frozen': (dict(), 'train'),
+    'train_full': (dict(freeze_vit=False), 'train'),
+}
+#: timing pairs (numerator, denominator), each side: (kwargs, step, size)
+TIME_PAIRS = {
+    'infer_overhead': ((dict(), 'forward', (512, 640)),
+                       (dict(), 'foundation', (512, 640))),
+    'train_time_ratio': ((dict(), 'train', (512, 640)),
+                         (dict(freeze_vit=False), 'train', (512, 640))),
+    'train_time_ratio_cp': ((dict(with_cp=True), 'train', (512, 640)),
+                            (dict(freeze_vit=False), 'train', (512, 640))),
+    'infer_overhead_1024_window': ((dict(window_size=14), 'forward',
+                                    (1024, 1024)),
+                                   (dict(window_size=14), 'foundation',
+                                    (1024, 1024))),
+    'infer_overhead_1024_global': ((dict(), 'forward', (1024, 1024)),
+                                   (dict(), 'foundation', (1024, 1024))),
+    'window_speedup_1024': ((dict(), 'forward', (1024, 1024)),
+                            (dict(window_size=14), 'forward', (1024, 1024))),
+}
+
+
+def _rss_kb(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise RuntimeError(f'{field} not in /proc/self/status')
+
+
+def make_step(kwargs: dict, what: str, size, device: str):
+    """Build a backbone and return (model, one-step closure)."""
+    import mmunirgbir  # noqa: F401
+    from mmunirgbir.models import UniRGBIRViT
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        model = UniRGBIRViT(**kwargs).to(device)
+    x = torch.randn(1, 6, *size, device=device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.AdamW(params, lr=1e-4) if what == 'train' else None
+
+    def step():
+        if what == 'train':
+            model.train()
+            optim.zero_grad(set_to_none=True)
+            loss = sum(o.mean() for o in model(x))
+            loss.backward()
+            optim.step()
+        else:
+            model.eval()
+            with torch.no_grad():
+                if what == 'foundation':
+                    model.forward_foundation(x)
+                else:
+                    model(x)
+        if device == 'cuda':
+            torch.cuda.synchronize()
+
+    return model, step
+
+
+def measure_memory(mode: str, device: str) -> dict:
+    """Peak memory of 3 steps above the pre-step level (fresh process)."""
+    kwargs, what = MEM_MODES[mode]
+    model, step = make_step(kwargs, what, (512, 640), device)
+    if device == 'cuda':
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+    else:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')  # reset the peak-RSS counter (VmHWM)
+        base = _rss_kb('VmRSS') * 1024
+    for _ in range(3):
+        step()
+    peak = (torch.cuda.max_memory_allocated() if device == 'cuda' else
+            _rss_kb('VmHWM') * 1024) - base
+    return dict(
+        mode=mode,
+        peak_mem_mb=peak / 2**20,
+        trainable_params=sum(p.numel() for p in model.parameters()
+                             if p.requires_grad),
+        total_params=sum(p.numel() for p in model.parameters()))
+
+
+def measure_pair(name: str, device: str, runs: int) -> dict:
+    """Both sides of a ratio in one process, runs alternating."""
+    (num_step, den_step) = (make_step(*side, device)[1]
+                            for side in TIME_PAIRS[name])
+    for _ in range(2):  # warm-ups
+        num_step()
+        den_step()
+    times = {'num': [], 'den': []}
+    for _ in range(runs):
+        for key, step in (('num', num_step), ('den', den_step)):
+            start = time.perf_counter()
+            step()
+            times[key].append(time.perf_counter() - start)
+    num = statistics.median(times['num'])
+    den = statistics.median(times['den'])
+    return dict(pair=name, num_s=num, den_s=den, ratio=num / den)
+
+
+def _child(args: list) -> dict:
+    out = subprocess.run([sys.executable, os.path.abspath(__file__)] + args,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cuda'
+                        if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--pairs', nargs='+', default=list(TIME_PAIRS))
+    parser.add_argument('--mem-child', help=argparse.SUPPRESS)
+    parser.add_argument('--time-child', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.mem_child:
+        print(json.dumps(measure_memory(args.mem_child, args.device)))
+        return
+    if args.time_child:
+        print(json.dumps(measure_pair(args.time_child, args.device,
+                                      args.runs)))
+        return
+
+    device = ['--device', args.device]
+    summary = dict(
+        device=args.device if args.device == 'cpu' else
+        torch.cuda.get_device_name(),
+        input='640x512, batch 1, fp32 (1024x1024 for *_1024)')
+    print(f'{"timing":<30}{"numerator":>14}{"denominator":>14}{"ratio":>8}')
+    for name in args.pairs:
+        r = _child(['--time-child', name, '--runs', str(args.runs)] + device)
+        summary[name] = round(r['ratio'], 3)
+        summary[name + '_s'] = [round(r['num_s'], 3), round(r['den_s'], 3)]
+        print(f'{name:<30}{r["num_s"] * 1e3:>11.1f} ms{r["den_s"] * 1e3:>11.1f}'
+              f' ms{r["ratio"]:>8.3f}', flush=True)
+    mem = {m: _child(['--mem-child', m] + device) for m in MEM_MODES}
+    for m, r in mem.items():
+        print(f'peak memory {m:<20}{r["peak_mem_mb"]:>10.1f} MB', flush=True)
+    full = mem['train_full']['peak_mem_mb']
+    summary['train_mem_ratio'] = round(
+        mem['train_frozen_cp']['peak_mem_mb'] / full, 3)
+    summary['train_mem_ratio_no_cp'] = round(
+        mem['train_frozen']['peak_mem_mb'] / full, 3)
+    summary['trainable_params'] = mem['train_frozen']['trainable_params']
+    summary['total_params'] = mem['train_frozen']['total_params']
+    if args.device == 'cuda':
+        summary['images_per_s'] = round(
+            1 / summary['infer_overhead_s'][0], 2)
+        summary['peak_cuda_mem_mb'] = {
+            m: round(r['peak_mem_mb'], 1)
+            for m, r in mem.items()
+        }
+    else:
+        summary['gpu'] = 'no GPU on this machine: CPU numbers only'
+    print(json.dumps(summary))
+
+
+if __name__ == '__main__':
+    main()
