@@ -2,14 +2,12 @@
 """Evaluate a trained mmunirgbir model (MMEngine Runner)."""
 import argparse
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import DictAction
 
 import mmunirgbir  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmunirgbir.utils import setup_cpu_distributed
+from mmunirgbir.utils import (enable_evaluator_output, prepare_config,
+                              runner_from_cfg)
 
 
 def parse_args():
@@ -44,15 +42,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = prepare_config(args.config, args.launcher, args.work_dir,
+                         args.cfg_options)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         vis = cfg.default_hooks.get('visualization')
@@ -64,19 +55,9 @@ def main():
         else:
             vis['test_out_dir'] = args.show_dir
     if args.pred_dir:
-        evaluators = cfg.test_evaluator if isinstance(
-            cfg.test_evaluator, list) else [cfg.test_evaluator]
-        savers = [e for e in evaluators
-                  if e['type'] in ('IoUMetric', 'SaliencyMetric')]
-        if not savers:
-            raise RuntimeError('--pred-dir needs an IoUMetric or '
-                               'SaliencyMetric test evaluator')
-        for evaluator in savers:
-            evaluator['output_dir'] = args.pred_dir
-    setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
-        RUNNERS.build(cfg)
-    runner.test()
+        enable_evaluator_output(cfg, args.pred_dir,
+                                ('IoUMetric', 'SaliencyMetric'))
+    runner_from_cfg(cfg, args.launcher).test()
 
 
 if __name__ == '__main__':

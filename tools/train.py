@@ -6,14 +6,11 @@ runs the host package's own train.py with the same effect.
 """
 import argparse
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import DictAction
 
 import mmunirgbir  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmunirgbir.utils import setup_cpu_distributed
+from mmunirgbir.utils import prepare_config, runner_from_cfg
 
 
 def parse_args():
@@ -52,15 +49,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = prepare_config(args.config, args.launcher, args.work_dir,
+                         args.cfg_options)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
@@ -76,11 +66,7 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-
-    setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
-        RUNNERS.build(cfg)
-    runner.train()
+    runner_from_cfg(cfg, args.launcher).train()
 
 
 if __name__ == '__main__':

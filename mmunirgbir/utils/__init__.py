@@ -4,9 +4,12 @@ from .checkpoint_loading import (allow_checkpoint_types,
                                  register_checkpoint_safe_globals)
 from .distributed import setup_cpu_distributed
 from .parameter_count import ParamRow, count_parameters, parameter_table
+from .run_config import (enable_evaluator_output, load_config,
+                         prepare_config, runner_from_cfg)
 
 __all__ = [
     'allow_checkpoint_types', 'checkpoint_safe_globals',
     'register_checkpoint_safe_globals', 'ParamRow', 'count_parameters',
-    'parameter_table', 'setup_cpu_distributed'
+    'parameter_table', 'setup_cpu_distributed', 'load_config',
+    'prepare_config', 'runner_from_cfg', 'enable_evaluator_output'
 ]

@@ -14,10 +14,11 @@ import os.path as osp
 
 import mmcv
 import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import DATASETS, VISUALIZERS, init_default_scope
+from mmengine.config import DictAction
+from mmengine.registry import DATASETS, VISUALIZERS
 
 import mmunirgbir  # noqa: F401
+from mmunirgbir.utils import load_config
 
 
 def main() -> None:
@@ -29,11 +30,8 @@ def main() -> None:
     parser.add_argument('--num', type=int, default=10)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     scope = cfg.get('default_scope', 'mmdet')
-    init_default_scope(scope)
     dataset = DATASETS.build(cfg[f'{args.split}_dataloader'].dataset)
     visualizer = VISUALIZERS.build(
         dict(type='RGBIRDetLocalVisualizer' if scope == 'mmdet' else

@@ -10,11 +10,11 @@ import argparse
 import json
 import warnings
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import MODELS, init_default_scope
+from mmengine.config import DictAction
+from mmengine.registry import MODELS
 
 import mmunirgbir  # noqa: F401
-from mmunirgbir.utils import parameter_table
+from mmunirgbir.utils import load_config, parameter_table
 
 
 def main() -> None:
@@ -26,10 +26,7 @@ def main() -> None:
                         help='print one JSON object instead of a table')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    cfg = load_config(args.config, args.cfg_options)
     cfg.model.get('backbone', {}).pop('init_cfg', None)  # counts only
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')

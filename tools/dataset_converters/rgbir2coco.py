@@ -14,10 +14,11 @@ import argparse
 import json
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import DATASETS, init_default_scope
+from mmengine.config import DictAction
+from mmengine.registry import DATASETS
 
 import mmunirgbir  # noqa: F401
+from mmunirgbir.utils import load_config
 
 
 def convert(dataset, root: str) -> dict:
@@ -61,10 +62,7 @@ def main() -> None:
     parser.add_argument('--out', required=True, help='output json')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    cfg = load_config(args.config, args.cfg_options)
     ds_cfg = cfg[f'{args.split}_dataloader'].dataset
     ds_cfg.pipeline = []
     dataset = DATASETS.build(ds_cfg)
