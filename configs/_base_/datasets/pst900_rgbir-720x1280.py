@@ -6,27 +6,15 @@ data_root = 'data/PST900_RGBT_Dataset/'
 crop_size = (720, 1280)
 data_prefix = dict(img_path='rgb', ir_path='thermal', seg_map_path='labels')
 
+# MFNet's pipelines at PST900's resolution
 train_pipeline = [
-    dict(type='LoadRGBIRImagePair'),
-    dict(type='LoadRGBIRSegAnnotations'),
-    dict(
-        type='RandomResize',
-        scale=(1280, 720),
-        ratio_range=(0.5, 2.0),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='ApplyToModality',
-        modality='rgb',
-        transforms=[dict(type='PhotoMetricDistortion')]),
-    dict(type='PackSegInputs'),
+    dict(t, scale=(1280, 720)) if t['type'] == 'RandomResize' else
+    dict(t, crop_size=crop_size) if t['type'] == 'RandomCrop' else t
+    for t in _base_.train_pipeline
 ]
 test_pipeline = [
-    dict(type='LoadRGBIRImagePair'),
-    dict(type='Resize', scale=(1280, 720), keep_ratio=True),
-    dict(type='LoadRGBIRSegAnnotations'),
-    dict(type='PackSegInputs'),
+    dict(t, scale=(1280, 720)) if t['type'] == 'Resize' else t
+    for t in _base_.test_pipeline
 ]
 train_dataloader = dict(
     dataset=dict(

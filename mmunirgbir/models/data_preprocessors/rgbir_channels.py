@@ -44,3 +44,17 @@ def swap_bgr_to_rgb(inputs: Union[torch.Tensor, List[torch.Tensor]]
     if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
         return inputs[:, BGR_TO_RGB_6CH]
     return [img[BGR_TO_RGB_6CH] for img in inputs]
+
+
+class RGBIRChannelsMixin:
+    """``forward`` of the RGB-IR preprocessors: check 6 channels, swap BGR to
+    RGB within each modality (when ``swap_rgbir``), then run the host
+    package's preprocessing (normalisation, padding, batch augments)."""
+    swap_rgbir: bool = True
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        check_six_channels(data['inputs'])
+        if self.swap_rgbir:
+            data['inputs'] = swap_bgr_to_rgb(data['inputs'])
+        return super().forward(data, training)

@@ -6,12 +6,11 @@ import torch
 from mmdet.models.data_preprocessors import DetDataPreprocessor
 from mmengine.registry import MODELS
 
-from .rgbir_channels import (check_rgbir_stats, check_six_channels,
-                             swap_bgr_to_rgb)
+from .rgbir_channels import RGBIRChannelsMixin, check_rgbir_stats
 
 
 @MODELS.register_module()
-class RGBIRDetDataPreprocessor(DetDataPreprocessor):
+class RGBIRDetDataPreprocessor(RGBIRChannelsMixin, DetDataPreprocessor):
     """:class:`mmdet.DetDataPreprocessor` for (6, H, W) RGB-IR images.
 
     The stock preprocessor rejects 6-value ``mean``/``std`` and, with
@@ -44,11 +43,3 @@ class RGBIRDetDataPreprocessor(DetDataPreprocessor):
                              torch.tensor(mean).view(-1, 1, 1), False)
         self.register_buffer('std', torch.tensor(std).view(-1, 1, 1), False)
         self.swap_rgbir = bgr_to_rgb
-
-    def forward(self, data: dict, training: bool = False) -> dict:
-        """Swap channels per modality, then run mmdet's preprocessing."""
-        data = self.cast_data(data)
-        check_six_channels(data['inputs'])
-        if self.swap_rgbir:
-            data['inputs'] = swap_bgr_to_rgb(data['inputs'])
-        return super().forward(data, training)

@@ -5,12 +5,11 @@ from typing import Sequence
 from mmengine.registry import MODELS
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 
-from .rgbir_channels import (check_rgbir_stats, check_six_channels,
-                             swap_bgr_to_rgb)
+from .rgbir_channels import RGBIRChannelsMixin, check_rgbir_stats
 
 
 @MODELS.register_module()
-class RGBIRSegDataPreprocessor(SegDataPreProcessor):
+class RGBIRSegDataPreprocessor(RGBIRChannelsMixin, SegDataPreProcessor):
     """:class:`mmseg.SegDataPreProcessor` for (6, H, W) RGB-IR images.
 
     The stock preprocessor accepts 6-value statistics but silently skips
@@ -35,11 +34,3 @@ class RGBIRSegDataPreprocessor(SegDataPreProcessor):
         super().__init__(
             mean=mean, std=std, bgr_to_rgb=False, rgb_to_bgr=False, **kwargs)
         self.swap_rgbir = bgr_to_rgb
-
-    def forward(self, data: dict, training: bool = False) -> dict:
-        """Swap channels per modality, then run mmseg's preprocessing."""
-        data = self.cast_data(data)
-        check_six_channels(data['inputs'])
-        if self.swap_rgbir:
-            data['inputs'] = swap_bgr_to_rgb(data['inputs'])
-        return super().forward(data, training)

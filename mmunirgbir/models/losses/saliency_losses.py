@@ -21,8 +21,23 @@ def _prob_and_target(pred: torch.Tensor, target: torch.Tensor,
     return prob, target.float() * valid, valid
 
 
+class _SaliencyLoss(nn.Module):
+    """mmseg loss plumbing shared by the saliency losses."""
+
+    def __init__(self, loss_weight: float, loss_name: str) -> None:
+        super().__init__()
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    @property
+    def loss_name(self) -> str:
+        """Name in the log; mmseg sums every loss whose name starts with
+        ``loss_``."""
+        return self._loss_name
+
+
 @MODELS.register_module()
-class SaliencyIoULoss(nn.Module):
+class SaliencyIoULoss(_SaliencyLoss):
     """Soft IoU loss ``1 - sum(p t) / sum(p + t - p t)`` per image.
 
     Args:
@@ -32,9 +47,7 @@ class SaliencyIoULoss(nn.Module):
 
     def __init__(self, loss_weight: float = 1.0,
                  loss_name: str = 'loss_iou') -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
+        super().__init__(loss_weight, loss_name)
 
     def forward(self,
                 pred: torch.Tensor,
@@ -48,13 +61,9 @@ class SaliencyIoULoss(nn.Module):
         union = (prob + tgt - prob * tgt).flatten(1).sum(1)
         return self.loss_weight * (1 - inter / union.clamp(min=1e-6)).mean()
 
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
-
 
 @MODELS.register_module()
-class SSIMLoss(nn.Module):
+class SSIMLoss(_SaliencyLoss):
     """``1 - SSIM`` of the sigmoid map and the mask, Gaussian window.
 
     Args:
@@ -69,15 +78,13 @@ class SSIMLoss(nn.Module):
                  sigma: float = 1.5,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_ssim') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         coords = torch.arange(window_size, dtype=torch.float32) - \
             (window_size - 1) / 2
         g = torch.exp(-coords**2 / (2 * sigma**2))
         g = g / g.sum()
         self.register_buffer('window', (g[:, None] * g[None, :])[None, None],
                              persistent=False)
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
     def forward(self,
                 pred: torch.Tensor,
@@ -101,7 +108,3 @@ class SSIMLoss(nn.Module):
         ssim = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / (
             (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
         return self.loss_weight * (1 - ssim.mean())
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
