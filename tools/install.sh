@@ -30,15 +30,17 @@ pip_quiet() {
 pip_install() { pip_quiet install --disable-pip-version-check -q "$@"; }
 
 # Everything already in place? (the fast path of a second run)
-if "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null; then
+if "$PY" - "$MMCV_VERSION" "$ROOT" <<'EOF' 2>/dev/null; then
 import importlib.metadata as md, sys
 import torch, torchvision, mmcv, mmcv.ops  # noqa: F401  (mmcv.ops needs the compiled _ext)
 import mmengine, mmdet, mmseg, timm, mim, ftfy, regex, pytest, parameterized, py_sod_metrics  # noqa
 import pkg_resources  # noqa: F401
 assert mmcv.__version__ == sys.argv[1], mmcv.__version__
 assert (mmengine.__version__, mmdet.__version__, mmseg.__version__) == ('0.10.7', '3.3.0', '1.2.2')
-import mmunirgbir  # noqa: F401  (editable install of this checkout)
-assert md.version('mmunirgbir')
+# the editable install must point at this checkout (CI clones elsewhere)
+import json, os
+url = json.loads(md.distribution('mmunirgbir').read_text('direct_url.json'))['url']
+assert os.path.realpath(url.replace('file://', '')) == os.path.realpath(sys.argv[2])
 EOF
   log "environment already complete (torch $("$PY" -c 'import torch; print(torch.__version__)'), mmcv $MMCV_VERSION with ops); nothing to do"
   exit 0
