@@ -27,7 +27,7 @@ def _scene(rng, h, w, num_classes):
         y, x = int(rng.integers(0, h - rh)), int(rng.integers(0, w - rw))
         label[y:y + rh, x:x + rw] = cls
         rgb[y:y + rh, x:x + rw] = rng.uniform(0, 255, 3)
-        ir[y:y + rh, x:x + rw] = 120 + 12 * cls
+        ir[y:y + rh, x:x + rw] = 110 + (140 * cls) // num_classes
     return rgb, ir, label
 
 

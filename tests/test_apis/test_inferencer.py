@@ -100,6 +100,30 @@ def test_videos_frame_synchronous(det_checkpoint, pairs, tmp_path):
     assert len(os.listdir(tmp_path / 'out' / 'preds')) == 3
 
 
+def test_segmentation_model_writes_label_maps(tmp_path):
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/unirgbir_seg/'
+        'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py'))
+    cfg.model.backbone.update(
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2), num_heads=4,
+        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+    cfg.model.neck.in_channels = [64] * 4
+    root = make_synthetic_segmentation_set(str(tmp_path / 'pst'), 'folders',
+                                           num_images=1, size=(60, 80))
+    inf = UniRGBIRInferencer(cfg)
+    assert inf.task == 'seg'
+    inf(osp.join(root, 'rgb', '0000.png'), osp.join(root, 'thermal',
+                                                    '0000.png'),
+        out_dir=str(tmp_path))
+    label = cv2.imread(str(tmp_path / 'preds' / '0000.png'),
+                       cv2.IMREAD_UNCHANGED)
+    assert label.shape == (60, 80) and label.max() < 9
+    vis = cv2.imread(str(tmp_path / 'vis' / '0000.png'))
+    assert vis.shape == (60, 240, 3)
+    # the third panel is a colour overlay, not the RGB image itself
+    assert not np.array_equal(vis[:, 160:], vis[:, :80])
+
+
 def test_saliency_model_writes_grey_maps(tmp_path):
     cfg = Config.fromfile(SOD)
     cfg.model.backbone.update(

@@ -55,6 +55,23 @@ def test_layouts_and_aligned_geometry(tmp_path, ds_type, layout):
         assert agree > 0.97, agree
 
 
+def test_fmb_layout(tmp_path):
+    root = make_synthetic_segmentation_set(str(tmp_path), 'folders',
+                                           num_classes=15)
+    for old, new in (('rgb', 'Visible'), ('thermal', 'Infrared'),
+                     ('labels', 'Label')):
+        (tmp_path / old).rename(tmp_path / new)
+    ds = DATASETS.build(dict(type='FMBDataset', data_root=root,
+                             pipeline=PIPELINE))
+    assert len(ds) == 4 and len(ds.metainfo['classes']) == 15
+    info = ds.get_data_info(2)
+    assert info['img_path'].endswith('Visible/0002.png')
+    assert info['ir_path'].endswith('Infrared/0002.png')
+    assert info['seg_map_path'].endswith('Label/0002.png')
+    sample = ds[2]
+    assert sample['inputs'].shape[0] == 6
+
+
 def test_bad_label_maps_name_the_file(tmp_path):
     root = make_synthetic_segmentation_set(str(tmp_path), 'folders',
                                            num_images=2, num_classes=5)
