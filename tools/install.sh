@@ -38,9 +38,12 @@ import pkg_resources  # noqa: F401
 assert mmcv.__version__ == sys.argv[1], mmcv.__version__
 assert (mmengine.__version__, mmdet.__version__, mmseg.__version__) == ('0.10.7', '3.3.0', '1.2.2')
 # the editable install must point at this checkout (CI clones elsewhere)
+# (the checkout's own mmunirgbir.egg-info has no direct_url.json: skip it)
 import json, os
-url = json.loads(md.distribution('mmunirgbir').read_text('direct_url.json'))['url']
-assert os.path.realpath(url.replace('file://', '')) == os.path.realpath(sys.argv[2])
+urls = [json.loads(d.read_text('direct_url.json'))['url']
+        for d in md.distributions(name='mmunirgbir') if d.read_text('direct_url.json')]
+assert any(os.path.realpath(u.replace('file://', '')) == os.path.realpath(sys.argv[2])
+           for u in urls), urls
 EOF
   log "environment already complete (torch $("$PY" -c 'import torch; print(torch.__version__)'), mmcv $MMCV_VERSION with ops); nothing to do"
   exit 0
