@@ -1,12 +1,10 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Evaluate a trained mmunirgbir model (MMEngine Runner)."""
 import argparse
-import os
-
-from mmengine.config import DictAction
 
 import mmunirgbir  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmunirgbir.utils import (enable_evaluator_output, prepare_config,
+from mmunirgbir.utils import (add_runner_arguments, enable_evaluator_output,
+                              parse_runner_args, prepare_config,
                               runner_from_cfg)
 
 
@@ -14,7 +12,6 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--show-dir',
         help='save visualisations of the predictions to this folder (under '
@@ -23,21 +20,8 @@ def parse_args():
         '--pred-dir',
         help='segmentation / SOD: also save the predictions as PNGs at the '
         'original resolution (label maps, or grey saliency maps) here')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser)
+    return parse_runner_args(parser)
 
 
 def main():

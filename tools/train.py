@@ -5,18 +5,15 @@ Works for mmdet and mmseg configs alike; ``mim train mmdet|mmseg CONFIG``
 runs the host package's own train.py with the same effect.
 """
 import argparse
-import os
-
-from mmengine.config import DictAction
 
 import mmunirgbir  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmunirgbir.utils import prepare_config, runner_from_cfg
+from mmunirgbir.utils import (add_runner_arguments, parse_runner_args,
+                              prepare_config, runner_from_cfg)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument(
@@ -30,21 +27,8 @@ def parse_args():
         const='auto',
         help='resume from this checkpoint, or (no value) from the latest '
         'checkpoint in the work dir')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. train_cfg.max_epochs=1')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser)
+    return parse_runner_args(parser)
 
 
 def main():
