@@ -7,17 +7,9 @@ _base_ = ['mmseg::_base_/models/setr_mla.py', './unirgbir-vit-b.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(
-        _delete_=True,
-        type='RGBIRSegDataPreprocessor',
-        mean=_base_.rgbir_mean,
-        std=_base_.rgbir_std,
-        bgr_to_rgb=True,
-        pad_val=0,
-        seg_pad_val=255),
+        _delete_=True, **_base_.rgbir_seg_data_preprocessor),
     pretrained=None,
-    backbone=dict(
-        _delete_=True, **dict(_base_.unirgbir_backbone,
-                              out_indices=(0, 1, 2, 3))),
+    backbone=dict(_delete_=True, **_base_.unirgbir_seg_backbone),
     neck=dict(in_channels=[768, 768, 768, 768], norm_cfg=norm_cfg),
     decode_head=dict(norm_cfg=norm_cfg),
     test_cfg=dict(mode='whole'))

@@ -1,6 +1,7 @@
 # The UniRGB-IR backbone shared by every task: a frozen ViT-B/16 (timm) with
-# the MFP/SFI adapter, plus the RGB / IR normalisation statistics. Task model
-# configs take them as `_base_.unirgbir_backbone`, `_base_.rgbir_mean`, ...
+# the MFP/SFI adapter, plus the RGB / IR normalisation statistics and the
+# segmentation variants. Task model configs take them as
+# `_base_.unirgbir_backbone`, `_base_.rgbir_mean`, ...
 # ImageNet statistics for RGB; ImageNet grey-level statistics for IR
 rgbir_mean = [123.675, 116.28, 103.53, 114.495, 114.495, 114.495]
 rgbir_std = [58.395, 57.12, 57.375, 57.63, 57.63, 57.63]
@@ -14,3 +15,13 @@ unirgbir_backbone = dict(
     # detectron2 ViTDet .pkl and timm .safetensors files load too.
     init_cfg=dict(
         type='Pretrained', checkpoint='checkpoints/mae_pretrain_vit_base.pth'))
+
+# segmentation / SOD: all four stage outputs, and mmseg's preprocessing
+unirgbir_seg_backbone = dict(unirgbir_backbone, out_indices=(0, 1, 2, 3))
+rgbir_seg_data_preprocessor = dict(
+    type='RGBIRSegDataPreprocessor',
+    mean=rgbir_mean,
+    std=rgbir_std,
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)

@@ -6,15 +6,7 @@ _base_ = [
 
 model = dict(
     data_preprocessor=dict(
-        _delete_=True,
-        type='RGBIRSegDataPreprocessor',
-        mean=_base_.rgbir_mean,
-        std=_base_.rgbir_std,
-        bgr_to_rgb=True,
-        pad_val=0,
-        seg_pad_val=255),
+        _delete_=True, **_base_.rgbir_seg_data_preprocessor),
     pretrained=None,
-    backbone=dict(
-        _delete_=True, **dict(_base_.unirgbir_backbone,
-                              out_indices=(0, 1, 2, 3))),
+    backbone=dict(_delete_=True, **_base_.unirgbir_seg_backbone),
     test_cfg=dict(mode='whole'))
