@@ -4,21 +4,21 @@ _base_ = [
     '../_base_/datasets/pst900_rgbir-720x1280.py',
     '../_base_/seg_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py'
 ]
-class_weight = [1.4537, 44.2457, 31.6650, 46.4071, 30.1391]
 model = dict(
     data_preprocessor=dict(size=_base_.crop_size),
     decode_head=dict(
-        num_classes=5,
+        num_classes=_base_.num_classes,
         loss_decode=dict(
-            type='CrossEntropyLoss', loss_weight=1.0,
-            class_weight=class_weight)),
+            type='CrossEntropyLoss',
+            loss_weight=1.0,
+            class_weight=_base_.class_weight)),
     auxiliary_head=[
         dict(
             head,
-            num_classes=5,
+            num_classes=_base_.num_classes,
             loss_decode=dict(
                 type='CrossEntropyLoss',
                 loss_weight=0.4,
-                class_weight=class_weight))
+                class_weight=_base_.class_weight))
         for head in _base_.model.auxiliary_head
     ])

@@ -4,6 +4,12 @@
 dataset_type = 'MFNetDataset'
 data_root = 'data/MFNet/'
 crop_size = (480, 640)
+num_classes = 9
+# ENet class weights of the MFNet train split, as commonly used
+class_weight = [
+    1.5105, 16.6591, 29.4238, 34.6315, 40.0845, 41.4357, 47.9794, 45.3725,
+    44.9000
+]
 
 train_pipeline = [
     dict(type='LoadRGBIRImagePair'),

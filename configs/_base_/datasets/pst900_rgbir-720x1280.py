@@ -4,6 +4,8 @@ _base_ = './mfnet_rgbir-480x640.py'
 dataset_type = 'PST900Dataset'
 data_root = 'data/PST900_RGBT_Dataset/'
 crop_size = (720, 1280)
+num_classes = 5
+class_weight = [1.4537, 44.2457, 31.6650, 46.4071, 30.1391]  # ENet weights
 data_prefix = dict(img_path='rgb', ir_path='thermal', seg_map_path='labels')
 
 # MFNet's pipelines at PST900's resolution
