@@ -15,6 +15,8 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
+from ..datasets.coco_export import rgbir_coco_dict
+
 CLASSES = ('person', 'car')
 
 
@@ -111,7 +113,7 @@ def make_synthetic_detection_set(root: str,
     folder = osp.join(root, split)
     os.makedirs(osp.join(folder, 'visible'), exist_ok=True)
     os.makedirs(osp.join(folder, 'infrared'), exist_ok=True)
-    images, annotations = [], []
+    images, instances = [], []
     for i in range(num_images):
         night = bool(rng.random() < night_ratio)
         rgb, ir, objects = _scene(rng, size[0], size[1], night)
@@ -120,29 +122,15 @@ def make_synthetic_detection_set(root: str,
         cv2.imwrite(osp.join(folder, 'infrared', name), ir)
         images.append(
             dict(
-                id=i,
                 file_name=f'visible/{name}',
                 file_name_lwir=f'infrared/{name}',
                 height=size[0],
                 width=size[1],
                 illumination='night' if night else 'day'))
-        for obj in objects:
-            x1, y1, x2, y2 = obj['bbox']
-            annotations.append(
-                dict(
-                    id=len(annotations) + 1,
-                    image_id=i,
-                    category_id=obj['category'] + 1,
-                    bbox=[x1, y1, x2 - x1, y2 - y1],
-                    area=(x2 - x1) * (y2 - y1),
-                    iscrowd=0))
+        instances.append([
+            dict(bbox=o['bbox'], bbox_label=o['category']) for o in objects
+        ])
     ann_file = osp.join(root, f'{split}.json')
     with open(ann_file, 'w') as f:
-        json.dump(
-            dict(
-                images=images,
-                annotations=annotations,
-                categories=[
-                    dict(id=i + 1, name=c) for i, c in enumerate(CLASSES)
-                ]), f)
+        json.dump(rgbir_coco_dict(images, instances, CLASSES), f)
     return dict(ann_file=ann_file, img_prefix=folder)

@@ -18,17 +18,16 @@ from mmengine.config import DictAction
 from mmengine.registry import DATASETS
 
 import mmunirgbir  # noqa: F401
+from mmunirgbir.datasets.coco_export import rgbir_coco_dict
 from mmunirgbir.utils import load_config
 
 
 def convert(dataset, root: str) -> dict:
     """Build the COCO dict of an mmdet-style RGB-IR dataset."""
-    classes = dataset.metainfo['classes']
-    images, annotations = [], []
+    images, instances = [], []
     for idx in range(len(dataset)):
         info = dataset.get_data_info(idx)
         image = dict(
-            id=idx,
             file_name=osp.relpath(info['img_path'], root),
             file_name_lwir=osp.relpath(info['ir_path'], root),
             width=info['width'],
@@ -36,20 +35,8 @@ def convert(dataset, root: str) -> dict:
         if 'illumination' in info:
             image['illumination'] = info['illumination']
         images.append(image)
-        for inst in info['instances']:
-            x1, y1, x2, y2 = inst['bbox']
-            annotations.append(
-                dict(
-                    id=len(annotations) + 1,
-                    image_id=idx,
-                    category_id=inst['bbox_label'] + 1,
-                    bbox=[x1, y1, x2 - x1, y2 - y1],
-                    area=(x2 - x1) * (y2 - y1),
-                    iscrowd=int(inst.get('ignore_flag', 0))))
-    return dict(
-        images=images,
-        annotations=annotations,
-        categories=[dict(id=i + 1, name=c) for i, c in enumerate(classes)])
+        instances.append(info['instances'])
+    return rgbir_coco_dict(images, instances, dataset.metainfo['classes'])
 
 
 def main() -> None:
