@@ -88,7 +88,13 @@ class UniRGBIRInferencer:
             self.task = 'sod' if getattr(self.model.decode_head,
                                          'out_channels', 2) == 1 else 'seg'
         self.dataset_meta = meta or self._config_meta()
-        self.pipeline = Compose(_test_pipeline(cfg))
+        pipeline = _test_pipeline(cfg)
+        if pipeline[0]['type'] != 'LoadRGBIRImagePair':
+            raise ValueError('the test pipeline must start with '
+                             f'LoadRGBIRImagePair, not {pipeline[0]["type"]}')
+        # loaded once: the 6-channel original also feeds the visualisation
+        self.loader = Compose(pipeline[:1])
+        self.pipeline = Compose(pipeline[1:])
         vis_type = 'RGBIRDetLocalVisualizer' if self.task == 'det' else \
             'RGBIRSegLocalVisualizer'
         self.visualizer = VISUALIZERS.build(
@@ -209,14 +215,15 @@ class UniRGBIRInferencer:
 
         def flush():
             nonlocal writer
-            names = [n for n, _ in batch]
-            inputs = [self.pipeline(dict(d)) for _, d in batch]
+            loaded = [self.loader(dict(d)) for _, d in batch]
+            originals = [d['img'] for d in loaded]
+            inputs = [self.pipeline(d) for d in loaded]
             with torch.no_grad():
                 samples = self.model.test_step(pseudo_collate(inputs))
-            for name, sample, (_, raw) in zip(names, samples, batch):
+            for (name, raw), sample, img in zip(batch, samples, originals):
                 predictions[name] = sample
                 if out_dir is not None:
-                    panels = self._panels(sample, raw)
+                    panels = self._panels(sample, img)
                     if is_video:
                         frame = np.concatenate(panels, axis=1)[..., ::-1]
                         if writer is None:
@@ -252,16 +259,9 @@ class UniRGBIRInferencer:
         return dict(predictions=predictions, unpaired=unpaired,
                     out_dir=out_dir)
 
-    def _panels(self, sample, raw: dict) -> list:
-        """RGB | IR | result panels at the original resolution."""
-        if 'img' in raw:  # arrays / video frames
-            rgb = raw['img'][..., ::-1]
-            ir = raw['ir_img']
-            ir = mmcv.bgr2gray(ir) if ir.ndim == 3 else ir
-        else:
-            img = self.pipeline.transforms[0](dict(raw))['img']
-            rgb, ir = img[..., 2::-1], img[..., 3]
-        ir = np.repeat(ir[..., None], 3, axis=2)
+    def _panels(self, sample, img: np.ndarray) -> list:
+        """RGB | IR | result panels from the loaded (H, W, 6) original."""
+        rgb, ir = img[..., 2::-1], img[..., 5:2:-1]
         if self.task == 'det':
             return self.visualizer.draw_rgbir(
                 rgb, ir, sample, draw_gt=False, pred_score_thr=self.score_thr)
