@@ -24,8 +24,8 @@ def list_images(folder: str) -> Dict[str, str]:
 
 def pair_by_stem(rgb_dir: str,
                  ir_dir: str,
-                 stems: Optional[Iterable[str]] = None,
-                 ir_suffix: str = '') -> List[Tuple[str, str, str]]:
+                 stems: Optional[Iterable[str]] = None
+                 ) -> List[Tuple[str, str, str]]:
     """Pair the images of two folders by file stem.
 
     Args:
@@ -33,8 +33,6 @@ def pair_by_stem(rgb_dir: str,
         ir_dir (str): Folder of IR images.
         stems (Iterable[str], optional): Only these stems (e.g. a split
             file); all RGB images when None.
-        ir_suffix (str): Extra suffix of IR stems (``'_lr'`` for
-            ``04155_lr.png`` beside ``04155.png``). Defaults to ''.
 
     Returns:
         list[tuple[str, str, str]]: (stem, rgb path, ir path), sorted by stem.
@@ -47,7 +45,7 @@ def pair_by_stem(rgb_dir: str,
     ir = list_images(ir_dir)
     wanted = sorted(rgb) if stems is None else list(stems)
     no_rgb = [s for s in wanted if s not in rgb]
-    no_ir = [s for s in wanted if s in rgb and s + ir_suffix not in ir]
+    no_ir = [s for s in wanted if s in rgb and s not in ir]
     problems = []
     if no_rgb:
         problems.append(f'{len(no_rgb)} listed images missing in {rgb_dir}: '
@@ -57,7 +55,7 @@ def pair_by_stem(rgb_dir: str,
                         f'{ir_dir}: {_names([rgb[s] for s in no_ir])}')
     if problems:
         raise FileNotFoundError('; '.join(problems))
-    return [(s, osp.join(rgb_dir, rgb[s]), osp.join(ir_dir, ir[s + ir_suffix]))
+    return [(s, osp.join(rgb_dir, rgb[s]), osp.join(ir_dir, ir[s]))
             for s in wanted]
 
 

@@ -12,7 +12,6 @@ import torch
 from mmunirgbir.models import UniRGBIRViT
 from mmunirgbir.testing import make_synthetic_detection_set
 
-from ..conftest import shared_path
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

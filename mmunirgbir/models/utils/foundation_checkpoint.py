@@ -10,7 +10,6 @@ mmunirgbir detector or segmentor).
 import math
 import os.path as osp
 import pickle
-from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
@@ -122,15 +121,9 @@ def _grid_prefix(num_tokens: int) -> Tuple[int, int]:
         f'cannot read a square position grid from {num_tokens} tokens')
 
 
-@dataclass
-class FitReport:
-    """What :func:`fit_to_vit` changed."""
-    converted: List[str] = field(default_factory=list)
-
-
 def fit_to_vit(state_dict: StateDict, model_state: StateDict,
                grid_size: Tuple[int, int],
-               num_prefix_embed: int) -> Tuple[StateDict, FitReport]:
+               num_prefix_embed: int) -> Tuple[StateDict, List[str]]:
     """Resample position and patch embeddings to the model's shapes.
 
     Args:
@@ -141,9 +134,9 @@ def fit_to_vit(state_dict: StateDict, model_state: StateDict,
             ``pos_embed``.
 
     Returns:
-        tuple: The fitted state dict and a report of the conversions.
+        tuple: The fitted state dict and notes on the conversions.
     """
-    report = FitReport()
+    notes: List[str] = []
     sd = dict(state_dict)
     pos = sd.get('pos_embed')
     if pos is not None and 'pos_embed' in model_state:
@@ -152,7 +145,7 @@ def fit_to_vit(state_dict: StateDict, model_state: StateDict,
         prefix, side = _grid_prefix(pos.shape[1])
         if prefix and not num_prefix_embed:
             pos = pos[:, prefix:]
-            report.converted.append(
+            notes.append(
                 f'pos_embed: dropped {prefix} class-token position(s)')
         elif prefix != num_prefix_embed:
             raise CheckpointError(
@@ -166,7 +159,7 @@ def fit_to_vit(state_dict: StateDict, model_state: StateDict,
                 num_prefix_tokens=num_prefix_embed,
                 interpolation='bicubic',
                 antialias=False)
-            report.converted.append(f'pos_embed: grid {side}x{side} -> '
+            notes.append(f'pos_embed: grid {side}x{side} -> '
                                     f'{grid_size[0]}x{grid_size[1]}')
         sd['pos_embed'] = pos
     key = 'patch_embed.proj.weight'
@@ -176,9 +169,9 @@ def fit_to_vit(state_dict: StateDict, model_state: StateDict,
         sd[key] = resample_patch_embed(
             sd[key], list(model_state[key].shape[-2:]),
             interpolation='bicubic', antialias=True)
-        report.converted.append(f'{key}: patch {old[0]}x{old[1]} -> '
+        notes.append(f'{key}: patch {old[0]}x{old[1]} -> '
                                 f'{sd[key].shape[-2]}x{sd[key].shape[-1]}')
-    return sd, report
+    return sd, notes
 
 
 def load_foundation_state(path: str,
@@ -212,5 +205,5 @@ def load_foundation_state(path: str,
         sd, used = strip_prefix(sd, model_state.keys())
     if used:
         notes.append(f'stripped key prefix "{used}"')
-    sd, report = fit_to_vit(sd, model_state, grid_size, num_prefix_embed)
-    return sd, notes + report.converted
+    sd, converted = fit_to_vit(sd, model_state, grid_size, num_prefix_embed)
+    return sd, notes + converted
