@@ -1,13 +1,24 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Multi-scale deformable attention with a value-projection ratio."""
 import math
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from mmcv.ops.multi_scale_deform_attn import (
-    MultiScaleDeformableAttnFunction, multi_scale_deformable_attn_pytorch)
+import torch.nn.functional as F
+from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttnFunction
 from mmengine.model import BaseModule, constant_init, xavier_init
+
+from .deformable_sampling import (sample_levels, value_maps_to_tokens,
+                                  value_tokens_to_maps)
+
+
+def mmcv_cuda_kernel_available() -> bool:
+    """Whether mmcv was compiled with its CUDA kernels (and CUDA is up)."""
+    if not torch.cuda.is_available():
+        return False
+    from mmcv.ops import get_compiling_cuda_version
+    return get_compiling_cuda_version() != 'not available'
 
 
 class MultiScaleDeformableAttention(BaseModule):
@@ -17,8 +28,13 @@ class MultiScaleDeformableAttention(BaseModule):
     no identity shortcut, works on batch-first tokens, and projects the values
     to ``embed_dims * value_proj_ratio`` channels before sampling (the
     ViT-Adapter / UniRGB-IR variant). It runs mmcv's CUDA kernel when the
-    inputs live on a GPU and mmcv's pure PyTorch reference otherwise, always in
-    fp32 (also under AMP), since the sampling is sensitive to fp16 rounding.
+    inputs live on a GPU (and mmcv has it) and
+    :func:`multi_scale_deformable_sampling` (pure PyTorch, equal to mmcv's
+    reference) otherwise, always in fp32 (also under AMP), since the sampling
+    is sensitive to fp16 rounding.
+
+    Values that several modules project from the same features can be
+    projected elsewhere and passed per level to :meth:`forward_projected`.
 
     Args:
         embed_dims (int): Channels of queries, values and the output.
@@ -86,7 +102,8 @@ class MultiScaleDeformableAttention(BaseModule):
     def forward(self, query: torch.Tensor, reference_points: torch.Tensor,
                 value: torch.Tensor, spatial_shapes: Sequence[Tuple[int,
                                                                     int]],
-                level_start_index: Sequence[int]) -> torch.Tensor:
+                level_start_index: Sequence[int],
+                output_scale: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Sample ``value`` around ``reference_points`` for every query.
 
         Args:
@@ -96,51 +113,100 @@ class MultiScaleDeformableAttention(BaseModule):
             value (Tensor): Flattened multi-level values, shape (B, Nv, C).
             spatial_shapes (Sequence[tuple[int, int]]): (H, W) per level.
             level_start_index (Sequence[int]): Offset of each level in Nv.
+            output_scale (Tensor, optional): Per-channel scale (C, ) of the
+                output, folded into ``output_proj``.
 
         Returns:
             Tensor: Attention output, shape (B, Nq, C).
         """
-        if len(spatial_shapes) != self.num_levels:
-            raise ValueError(f'expected {self.num_levels} value levels, got '
-                             f'{len(spatial_shapes)}')
+        self._check_levels(spatial_shapes)
         with torch.autocast(device_type=query.device.type, enabled=False):
-            return self._forward_fp32(query.float(), reference_points.float(),
-                                      value.float(), spatial_shapes,
-                                      level_start_index)
+            maps = value_tokens_to_maps(
+                self.value_proj(value.float()), spatial_shapes)
+            return self._attend(query.float(), reference_points.float(),
+                                maps, output_scale)
 
-    def _forward_fp32(self, query, reference_points, value, spatial_shapes,
-                      level_start_index):
+    def forward_projected(self, query: torch.Tensor,
+                          reference_points: torch.Tensor,
+                          value_maps: Sequence[torch.Tensor],
+                          output_scale: Optional[torch.Tensor] = None
+                          ) -> torch.Tensor:
+        """Like :meth:`forward`, with values already through ``value_proj``.
+
+        Args:
+            query (Tensor): Queries, shape (B, Nq, C).
+            reference_points (Tensor): Normalised (x, y), shape (B or 1, Nq,
+                2).
+            value_maps (Sequence[Tensor]): Projected values of each level as
+                maps, shape (B, C * value_proj_ratio, h, w), contiguous.
+            output_scale (Tensor, optional): Per-channel scale (C, ) of the
+                output, folded into ``output_proj``.
+
+        Returns:
+            Tensor: Attention output, shape (B, Nq, C).
+        """
+        self._check_levels(value_maps)
+        with torch.autocast(device_type=query.device.type, enabled=False):
+            return self._attend(query.float(), reference_points.float(),
+                                [v.float() for v in value_maps],
+                                output_scale)
+
+    def _check_levels(self, levels) -> None:
+        if len(levels) != self.num_levels:
+            raise ValueError(f'expected {self.num_levels} value levels, got '
+                             f'{len(levels)}')
+
+    def _attend(self, query, reference_points, value_maps, output_scale):
         bs, num_query, _ = query.shape
-        num_value = value.shape[1]
-        if sum(h * w for h, w in spatial_shapes) != num_value:
-            raise ValueError('spatial_shapes do not add up to the number of '
-                             f'value tokens ({num_value})')
-        value = self.value_proj(value).view(bs, num_value, self.num_heads,
-                                            self.value_dims // self.num_heads)
-        offsets = self.sampling_offsets(query).view(bs, num_query,
-                                                    self.num_heads,
-                                                    self.num_levels,
-                                                    self.num_points, 2)
-        weights = self.attention_weights(query).view(
-            bs, num_query, self.num_heads,
-            self.num_levels * self.num_points).softmax(-1).view(
-                bs, num_query, self.num_heads, self.num_levels,
-                self.num_points)
-        shapes = torch.as_tensor(
-            spatial_shapes, dtype=torch.long, device=query.device)
-        # offsets are in pixels of each level: normalise by (W, H)
-        normalizer = shapes.flip(-1).to(query.dtype)
-        locations = reference_points[:, :, None, None, None, :] + \
-            offsets / normalizer[None, None, None, :, None, :]
-        if value.is_cuda:
-            start = torch.as_tensor(
-                level_start_index, dtype=torch.long, device=query.device)
+        heads, levels, points = (self.num_heads, self.num_levels,
+                                 self.num_points)
+        shapes = torch.as_tensor([tuple(m.shape[-2:]) for m in value_maps],
+                                 dtype=torch.long,
+                                 device=query.device)
+        # offsets are in pixels of each level: normalise by (W, H); the
+        # PyTorch path wants grid_sample's [-1, 1] grid, twice as wide
+        use_cuda_kernel = query.is_cuda and mmcv_cuda_kernel_available()
+        scale = (1.0 if use_cuda_kernel else 2.0) / shapes.flip(-1).to(
+            query.dtype)  # (L, 2)
+        scale = scale[None, :, None, :].expand(heads, levels, points,
+                                               2).reshape(-1)
+        # offsets and attention logits from one matrix product
+        num_offsets = heads * levels * points * 2
+        both = F.linear(
+            query,
+            torch.cat([
+                self.sampling_offsets.weight * scale[:, None],
+                self.attention_weights.weight
+            ]),
+            torch.cat(
+                [self.sampling_offsets.bias * scale,
+                 self.attention_weights.bias]))
+        offsets = both[..., :num_offsets].view(bs, num_query, heads, levels,
+                                               points, 2)
+        logits = both[..., num_offsets:].view(bs, num_query, heads,
+                                              levels * points)
+        ref = reference_points[:, :, None, None, None, :]
+        if use_cuda_kernel:
+            starts = torch.cat([shapes.new_zeros(1),
+                                shapes.prod(1).cumsum(0)[:-1]])
+            weights = logits.softmax(-1).view(bs, num_query, heads, levels,
+                                              points)
             out = MultiScaleDeformableAttnFunction.apply(
-                value, shapes, start, locations, weights, self.im2col_step)
+                value_maps_to_tokens(value_maps, heads), shapes, starts,
+                ref + offsets, weights, self.im2col_step)
         else:
-            out = multi_scale_deformable_attn_pytorch(
-                value, [tuple(s) for s in spatial_shapes], locations, weights)
-        return self.output_proj(out)
+            # (B * heads, L, P, Nq, ...) layouts; the softmax runs along a
+            # non-last axis, which vectorises over the queries
+            grids = (offsets + (2 * ref - 1)).permute(0, 2, 3, 4, 1, 5).reshape(
+                bs * heads, levels, points, num_query, 2)
+            weights = logits.permute(0, 2, 3, 1).softmax(2).reshape(
+                bs * heads, 1, levels, points, num_query)
+            out = sample_levels(value_maps, grids, weights, heads)
+        if output_scale is None:
+            return self.output_proj(out)
+        scale = output_scale.float()
+        return F.linear(out, self.output_proj.weight * scale[:, None],
+                        self.output_proj.bias * scale)
 
 
 def flatten_levels(

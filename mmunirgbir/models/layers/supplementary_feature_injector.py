@@ -67,6 +67,33 @@ class SupplementaryFeatureInjector(BaseModule):
             of ``query``.
         """
         out = self.attn(
-            self.query_norm(query), reference_points, self.feat_norm(feat),
-            spatial_shapes, level_start_index)
-        return (self.gamma * out).to(query.dtype)
+            self.query_norm(query),
+            reference_points,
+            self.feat_norm(feat),
+            spatial_shapes,
+            level_start_index,
+            output_scale=self.gamma)
+        return out.to(query.dtype)
+
+    def forward_projected(self, query: torch.Tensor,
+                          reference_points: torch.Tensor,
+                          value_maps: Sequence[torch.Tensor]
+                          ) -> torch.Tensor:
+        """:meth:`forward` with the pool already normed and projected.
+
+        Args:
+            query (Tensor): ViT patch tokens, shape (B, N, C).
+            reference_points (Tensor): Token centres, shape (1, N, 2).
+            value_maps (Sequence[Tensor]): ``value_proj(feat_norm(F))`` of
+                each level as a map, shape (B, C * value_proj_ratio, h, w),
+                e.g. from :func:`folded_pool_values`.
+
+        Returns:
+            Tensor: ``gamma``-scaled features, shape (B, N, C).
+        """
+        out = self.attn.forward_projected(
+            self.query_norm(query),
+            reference_points,
+            value_maps,
+            output_scale=self.gamma)
+        return out.to(query.dtype)
