@@ -26,5 +26,5 @@ class InjectionGate(BaseModule):
         """Blend (B, N, C) ``current`` with (B, N, C) ``previous``."""
         z = torch.sigmoid(
             self.fc(torch.cat([current.mean(1), previous.mean(1)], dim=-1)))
-        z = z.unsqueeze(1)
-        return z * current + (1 - z) * previous
+        # previous + z * (current - previous), in one pass
+        return torch.lerp(previous, current, z.unsqueeze(1))

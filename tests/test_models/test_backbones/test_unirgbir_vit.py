@@ -126,6 +126,36 @@ def test_optimizer_step_trains_only_the_adapter():
     assert not model.vit.training  # frozen ViT stays in eval mode
 
 
+@pytest.mark.parametrize('kwargs', [{}, dict(modality='ir')])
+def test_folded_pool_equals_literal_formulation(kwargs):
+    """The default (folded) pool reading == project, embed, norm, project."""
+    models = [
+        tiny(fold_pool_projection=fold, out_indices=(0, 1, 2, 3), **kwargs)
+        for fold in (True, False)
+    ]
+    assert [m.fold_pool_projection for m in models] == [True, False]
+    torch.manual_seed(1)
+    for inj in models[0].injectors:  # leave the identity initialisation
+        inj.gamma.data.normal_()
+        inj.feat_norm.weight.data.normal_()
+        inj.feat_norm.bias.data.normal_()
+    models[1].load_state_dict(models[0].state_dict())
+    x = torch.randn(2, 6, 64, 96)
+    outs = [m.train()(x) for m in models]
+    for a, b in zip(*outs):
+        assert (a - b).abs().max() < 1e-4 * (1 + b.abs().max())
+    for m, o in zip(models, outs):
+        sum(t.square().mean() for t in o).backward()
+    literal = dict(models[1].named_parameters())
+    for name, p in models[0].named_parameters():
+        if not p.requires_grad:
+            continue
+        ref = literal[name].grad
+        assert p.grad is not None and ref is not None, name
+        assert (p.grad - ref).abs().max() <= 1e-3 * (
+            1e-3 + ref.abs().max()), name
+
+
 def test_gradient_checkpointing_matches():
     x = torch.randn(1, 6, 64, 64)
     outs, grads = [], []

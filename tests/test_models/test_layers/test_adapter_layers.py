@@ -1,0 +1,193 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""The adapter's fast formulations against their literal definitions."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmcv.ops.multi_scale_deform_attn import \
+    multi_scale_deformable_attn_pytorch
+
+import mmunirgbir  # noqa: F401
+from mmunirgbir.models.layers import (InjectionGate, MultiModalFeaturePool,
+                                      MultiScaleDeformableAttention,
+                                      SupplementaryFeatureInjector,
+                                      flatten_levels, folded_pool_values,
+                                      multi_scale_deformable_sampling)
+
+SHAPES = [(5, 7), (3, 4), (2, 2)]
+
+
+def _grads(out, inputs, seed=1):
+    g = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed))
+    return torch.autograd.grad(out, inputs, g)
+
+
+def _split(value, shapes):
+    return list(value.split([h * w for h, w in shapes], 1))
+
+
+@pytest.mark.parametrize('batch,num_query', [(1, 9), (2, 11)])
+def test_sampling_matches_mmcv_reference(batch, num_query):
+    torch.manual_seed(0)
+    nv = sum(h * w for h, w in SHAPES)
+    value = torch.randn(batch, nv, 4, 8, requires_grad=True)
+    # 20 % of the locations fall outside [0, 1] (zero padding)
+    loc = (torch.rand(batch, num_query, 4, 3, 2, 2) * 1.5 - 0.25)
+    loc.requires_grad_()
+    weights = torch.rand(batch, num_query, 4, 3, 2).requires_grad_()
+    ref = multi_scale_deformable_attn_pytorch(value, SHAPES, loc, weights)
+    ours = multi_scale_deformable_sampling(
+        _split(value, SHAPES), SHAPES, loc, weights)
+    assert ours.shape == ref.shape == (batch, num_query, 32)
+    torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
+    for a, b in zip(_grads(ours, [value, loc, weights]),
+                    _grads(ref, [value, loc, weights])):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+def _literal_msda(attn, query, ref_points, value, shapes, scale):
+    """Deformable DETR attention written out with mmcv's reference."""
+    bs, nq, _ = query.shape
+    heads, levels, points = attn.num_heads, attn.num_levels, attn.num_points
+    v = attn.value_proj(value).view(bs, value.shape[1], heads, -1)
+    off = attn.sampling_offsets(query).view(bs, nq, heads, levels, points, 2)
+    w = attn.attention_weights(query).view(bs, nq, heads, levels * points)
+    w = w.softmax(-1).view(bs, nq, heads, levels, points)
+    norm = torch.tensor(shapes, dtype=torch.float32).flip(-1)
+    loc = ref_points[:, :, None, None, None, :] + \
+        off / norm[None, None, None, :, None, :]
+    out = multi_scale_deformable_attn_pytorch(v, shapes, loc, w)
+    return attn.output_proj(out) * scale
+
+
+def test_deformable_attention_matches_literal_formulation():
+    torch.manual_seed(0)
+    attn = MultiScaleDeformableAttention(
+        embed_dims=32, num_heads=4, num_levels=3, num_points=2)
+    for p in attn.parameters():  # leave the zero / uniform initialisation
+        p.data.normal_(std=0.3)
+    query = torch.randn(2, 6, 32, requires_grad=True)
+    ref_points = torch.rand(1, 6, 2)
+    value = torch.randn(2, sum(h * w for h, w in SHAPES), 32,
+                        requires_grad=True)
+    scale = torch.randn(32, requires_grad=True)
+    starts = [0, 35, 47]
+    ours = attn(query, ref_points, value, SHAPES, starts, output_scale=scale)
+    ref = _literal_msda(attn, query, ref_points, value, SHAPES, scale)
+    torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
+    params = [query, value, scale] + list(attn.parameters())
+    for a, b in zip(_grads(ours, params), _grads(ref, params)):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+    # values projected elsewhere, passed as maps
+    maps = [
+        attn.value_proj(v).transpose(1, 2).reshape(2, 16, h, w)
+        for v, (h, w) in zip(_split(value, SHAPES), SHAPES)
+    ]
+    torch.testing.assert_close(
+        attn.forward_projected(query, ref_points, maps, output_scale=scale),
+        ours, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match='expected 3 value levels'):
+        attn(query, ref_points, value, SHAPES[:2], starts[:2])
+    with pytest.raises(ValueError, match='do not add up'):
+        attn(query, ref_points, value[:, 1:], SHAPES, starts)
+
+
+@pytest.mark.parametrize('offset', [0., 100.])
+def test_folded_pool_values_match_norm_and_projection(offset):
+    """Folded values == value_proj(LN(proj(x) + level_embed)) per injector.
+
+    ``offset`` shifts every pooled feature by a large constant (mean far
+    from 0 relative to the spread), where a careless fold loses precision.
+    """
+    torch.manual_seed(0)
+    dims, chans = 48, (8, 16, 16)
+    feats = [
+        torch.randn(2, c, h, w).contiguous(memory_format=torch.channels_last)
+        for c, (h, w) in zip(chans, SHAPES)
+    ]
+    projections = [torch.nn.Conv2d(c, dims, 1) for c in chans]
+    for p in projections:
+        p.bias.data += offset
+    level_embed = torch.randn(3, dims, requires_grad=True)
+    injectors = [
+        SupplementaryFeatureInjector(
+            embed_dims=dims, num_heads=4, num_points=2) for _ in range(2)
+    ]
+    for inj in injectors:
+        inj.feat_norm.weight.data.normal_()
+        inj.feat_norm.bias.data.normal_()
+    ours = folded_pool_values(
+        feats, [p.weight for p in projections],
+        [p.bias for p in projections], level_embed,
+        [i.feat_norm.weight for i in injectors],
+        [i.feat_norm.bias for i in injectors],
+        [i.attn.value_proj.weight for i in injectors],
+        [i.attn.value_proj.bias for i in injectors],
+        injectors[0].feat_norm.eps)
+    levels = [
+        p(f) + level_embed[i].view(1, -1, 1, 1)
+        for i, (p, f) in enumerate(zip(projections, feats))
+    ]
+    pool, shapes, _ = flatten_levels(levels)
+    assert shapes == SHAPES
+    for inj, values in zip(injectors, ours):
+        ref = inj.attn.value_proj(inj.feat_norm(pool))
+        for v, r, (h, w) in zip(values, _split(ref, SHAPES), SHAPES):
+            assert v.shape == (2, 24, h, w) and v.is_contiguous()
+            torch.testing.assert_close(
+                v, r.transpose(1, 2).reshape(2, 24, h, w),
+                rtol=1e-4, atol=1e-4)
+    params = [level_embed] + [
+        p for m in projections + injectors for p in m.parameters()
+        if p.requires_grad
+    ]
+    out = torch.cat([v.flatten() for vs in ours for v in vs])
+    ref = torch.cat([
+        inj.attn.value_proj(inj.feat_norm(pool)).transpose(1, 2).flatten()
+        for inj in injectors
+    ])
+    used = [p for p in params if p is not None]
+    ga = torch.autograd.grad(out, used, torch.ones_like(out),
+                             allow_unused=True)
+    gb = torch.autograd.grad(ref, used, torch.ones_like(ref),
+                             allow_unused=True)
+    for a, b, p in zip(ga, gb, used):
+        if b is None:  # parameters the values do not depend on
+            assert a is None or not a.any()
+            continue
+        torch.testing.assert_close(a, b, rtol=2e-3, atol=2e-3 * (
+            1 + b.abs().max().item()))
+
+
+def test_feature_pool_eval_folds_batch_norm_exactly():
+    torch.manual_seed(0)
+    mfp = MultiModalFeaturePool(
+        embed_dims=32, stem_channels=16, pyramid_channels=(16, 32, 32))
+    for m in mfp.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.normal_()
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.normal_()
+            m.bias.data.normal_()
+    mfp.eval()
+    rgb, ir = torch.randn(2, 3, 64, 96), torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        fused = mfp(rgb, ir)
+        convs = [m for m in mfp.modules() if isinstance(m, ConvModule)]
+        assert convs and all(
+            m.efficient_conv_bn_eval_forward is not None for m in convs)
+        for m in convs:
+            m.turn_on_efficient_conv_bn_eval(False)
+        plain = mfp(rgb, ir)
+    for a, b in zip(fused, plain):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_gate_blends_per_image_and_channel():
+    torch.manual_seed(0)
+    gate = InjectionGate(8)
+    cur, prev = torch.randn(2, 5, 8), torch.randn(2, 5, 8)
+    z = torch.sigmoid(gate.fc(torch.cat([cur.mean(1), prev.mean(1)], -1)))
+    expected = z[:, None] * cur + (1 - z[:, None]) * prev
+    torch.testing.assert_close(gate(cur, prev), expected)
+    assert F.mse_loss(gate(cur, cur), cur) < 1e-12
