@@ -81,3 +81,37 @@ def test_browse_dataset_shows_both_modalities(tmp_path):
     # the middle panel is the (grey) IR image
     mid = img[:, img.shape[1] // 3:2 * img.shape[1] // 3]
     assert (mid[..., 0] == mid[..., 2]).mean() > 0.9
+
+
+def test_benchmark_steps_run_on_a_tiny_backbone():
+    """Every step the benchmark times or measures runs (no timing checked)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'benchmark', osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    tiny = dict(
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
+        num_heads=4,
+        global_attn_indexes=(1, 3),
+        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+    sides = [side for pair in bench.TIME_PAIRS.values() for side in pair]
+    sides += [(kw, what, (64, 96)) for kw, what in bench.MEM_MODES.values()]
+    for kwargs, what, _ in sides:
+        if kwargs.get('window_size'):
+            kwargs = dict(kwargs, window_size=3)
+        model, step = bench.make_step(kwargs, what, (64, 96), 'cpu', **tiny)
+        before = {n: p.detach().clone() for n, p in model.named_parameters()}
+        step()
+        changed = {
+            n for n, p in model.named_parameters()
+            if not torch.equal(p, before[n])
+        }
+        if what == 'train':
+            assert changed and (kwargs.get('freeze_vit', True) ==
+                                all(not n.startswith('vit.')
+                                    for n in changed))
+        elif what == 'vit_train':
+            assert changed and all(n.startswith('vit.') for n in changed)
+        else:
+            assert not changed

@@ -14,7 +14,11 @@ Printed last, one JSON line:
   (target <= 1.20);
 - train_time_ratio: training step with the ViT frozen / the same step with
   the ViT trainable (target <= 0.70); ``train_time_ratio_cp`` with gradient
-  checkpointing of the frozen blocks on;
+  checkpointing of the frozen blocks on; ``train_time_ratio_adapter_free``
+  the ratio an adapter costing nothing would get (the frozen ViT's forward
+  and backward to its input / the ViT's own fine-tuning step): a lower
+  bound for every adapter that injects before the first block, as this one
+  does;
 - train_mem_ratio: peak memory of the frozen step (gradient checkpointing of
   the frozen blocks on) / the full fine-tuning step (target <= 0.55);
 - trainable_params, total_params.
@@ -47,6 +51,12 @@ TIME_PAIRS = {
                          (dict(freeze_vit=False), 'train', (512, 640))),
     'train_time_ratio_cp': ((dict(with_cp=True), 'train', (512, 640)),
                             (dict(freeze_vit=False), 'train', (512, 640))),
+    # what any adapter that injects before the first block pays at least:
+    # the frozen ViT's forward + backward to its input, against the ViT's
+    # full fine-tuning step (the ratio of a zero-cost adapter)
+    'train_time_ratio_adapter_free': ((dict(), 'vit_input_grad', (512, 640)),
+                                      (dict(freeze_vit=False), 'vit_train',
+                                       (512, 640))),
     'infer_overhead_1024_window': ((dict(window_size=14), 'forward',
                                     (1024, 1024)),
                                    (dict(window_size=14), 'foundation',
@@ -66,17 +76,24 @@ def _rss_kb(field: str) -> int:
     raise RuntimeError(f'{field} not in /proc/self/status')
 
 
-def make_step(kwargs: dict, what: str, size, device: str):
-    """Build a backbone and return (model, one-step closure)."""
+def make_step(kwargs: dict, what: str, size, device: str, **overrides):
+    """Build a backbone and return (model, one-step closure).
+
+    ``overrides`` change the reference backbone (the tests use a tiny one).
+    """
     import mmunirgbir  # noqa: F401
     from mmunirgbir.models import UniRGBIRViT
     torch.manual_seed(0)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        model = UniRGBIRViT(**kwargs).to(device)
+        model = UniRGBIRViT(**overrides, **kwargs).to(device)
     x = torch.randn(1, 6, *size, device=device)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optim = torch.optim.AdamW(params, lr=1e-4) if what == 'train' else None
+    params = [
+        p for p in (model.vit if what == 'vit_train' else model).parameters()
+        if p.requires_grad
+    ]
+    optim = torch.optim.AdamW(
+        params, lr=1e-4) if what in ('train', 'vit_train') else None
 
     def step():
         if what == 'train':
@@ -85,6 +102,18 @@ def make_step(kwargs: dict, what: str, size, device: str):
             loss = sum(o.mean() for o in model(x))
             loss.backward()
             optim.step()
+        elif what == 'vit_train':  # the ViT alone, fully fine-tuned
+            model.train()
+            optim.zero_grad(set_to_none=True)
+            sum(o.mean() for o in model.forward_foundation(x)).backward()
+            optim.step()
+        elif what == 'vit_input_grad':  # the frozen ViT, backprop to input
+            model.train()
+            tokens, hw = model._embed(x[:, :3])
+            tokens = tokens.detach().requires_grad_()
+            for stage in range(len(model.stage_blocks)):
+                tokens = model._run_stage(stage, tokens, hw)
+            tokens.mean().backward()
         else:
             model.eval()
             with torch.no_grad():
@@ -186,8 +215,17 @@ def main() -> None:
     summary['trainable_params'] = mem['train_frozen']['trainable_params']
     summary['total_params'] = mem['train_frozen']['total_params']
     if args.device == 'cuda':
-        summary['images_per_s'] = round(
-            1 / summary['infer_overhead_s'][0], 2)
+        from mmunirgbir.models.layers.multi_scale_deform_attn import \
+            mmcv_cuda_kernel_available
+        summary['deformable_sampling'] = (
+            "mmcv's CUDA kernel" if mmcv_cuda_kernel_available() else
+            'PyTorch (mmcv has no CUDA kernels here)')
+        if 'infer_overhead_s' in summary:
+            summary['images_per_s'] = round(
+                1 / summary['infer_overhead_s'][0], 2)
+        if 'train_time_ratio_s' in summary:
+            summary['train_images_per_s'] = round(
+                1 / summary['train_time_ratio_s'][0], 2)
         summary['peak_cuda_mem_mb'] = {
             m: round(r['peak_mem_mb'], 1)
             for m, r in mem.items()
