@@ -83,6 +83,9 @@ def make_step(kwargs: dict, what: str, size, device: str, **overrides):
     """
     import mmunirgbir  # noqa: F401
     from mmunirgbir.models import UniRGBIRViT
+    if device == 'cuda':  # fp32 means fp32: no TF32 matmuls / convolutions
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')

@@ -151,6 +151,11 @@ class MultiScaleDeformableAttention(BaseModule):
                                 [v.float() for v in value_maps],
                                 output_scale)
 
+    @staticmethod
+    def uses_cuda_kernel(query: torch.Tensor) -> bool:
+        """Whether ``query``'s device runs mmcv's CUDA kernel."""
+        return query.is_cuda and mmcv_cuda_kernel_available()
+
     def _check_levels(self, levels) -> None:
         if len(levels) != self.num_levels:
             raise ValueError(f'expected {self.num_levels} value levels, got '
@@ -165,7 +170,7 @@ class MultiScaleDeformableAttention(BaseModule):
                                  device=query.device)
         # offsets are in pixels of each level: normalise by (W, H); the
         # PyTorch path wants grid_sample's [-1, 1] grid, twice as wide
-        use_cuda_kernel = query.is_cuda and mmcv_cuda_kernel_available()
+        use_cuda_kernel = self.uses_cuda_kernel(query)
         scale = (1.0 if use_cuda_kernel else 2.0) / shapes.flip(-1).to(
             query.dtype)  # (L, 2)
         scale = scale[None, :, None, :].expand(heads, levels, points,

@@ -191,3 +191,38 @@ def test_gate_blends_per_image_and_channel():
     expected = z[:, None] * cur + (1 - z[:, None]) * prev
     torch.testing.assert_close(gate(cur, prev), expected)
     assert F.mse_loss(gate(cur, cur), cur) < 1e-12
+
+
+def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
+    """The GPU branch hands mmcv's kernel its documented layouts.
+
+    mmcv's ``MultiScaleDeformableAttnFunction`` (CUDA only) is replaced by
+    its PyTorch reference, which takes the same arguments; the result must
+    equal the CPU branch.
+    """
+    from mmunirgbir.models.layers import multi_scale_deform_attn as msda
+    calls = []
+
+    class FakeKernel:
+
+        @staticmethod
+        def apply(value, shapes, starts, locations, weights, im2col_step):
+            calls.append((shapes.tolist(), starts.tolist()))
+            return multi_scale_deformable_attn_pytorch(
+                value, [tuple(s) for s in shapes.tolist()], locations,
+                weights)
+
+    torch.manual_seed(0)
+    attn = MultiScaleDeformableAttention(
+        embed_dims=32, num_heads=4, num_levels=3, num_points=2)
+    for p in attn.parameters():
+        p.data.normal_(std=0.3)
+    query, ref_points = torch.randn(2, 6, 32), torch.rand(1, 6, 2)
+    value = torch.randn(2, sum(h * w for h, w in SHAPES), 32)
+    cpu = attn(query, ref_points, value, SHAPES, [0, 35, 47])
+    monkeypatch.setattr(msda, 'MultiScaleDeformableAttnFunction', FakeKernel)
+    monkeypatch.setattr(MultiScaleDeformableAttention, 'uses_cuda_kernel',
+                        staticmethod(lambda query: True))
+    gpu_branch = attn(query, ref_points, value, SHAPES, [0, 35, 47])
+    assert calls == [([list(s) for s in SHAPES], [0, 35, 47])]
+    torch.testing.assert_close(gpu_branch, cpu, rtol=1e-5, atol=1e-5)
