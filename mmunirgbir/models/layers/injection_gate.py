@@ -26,5 +26,7 @@ class InjectionGate(BaseModule):
         """Blend (B, N, C) ``current`` with (B, N, C) ``previous``."""
         z = torch.sigmoid(
             self.fc(torch.cat([current.mean(1), previous.mean(1)], dim=-1)))
-        # previous + z * (current - previous), in one pass
-        return torch.lerp(previous, current, z.unsqueeze(1))
+        # previous + z * (current - previous), in one pass (under autocast z
+        # can come out of the linear layer in half precision)
+        return torch.lerp(previous, current,
+                          z.unsqueeze(1).to(previous.dtype))

@@ -156,6 +156,20 @@ def test_folded_pool_equals_literal_formulation(kwargs):
             1e-3 + ref.abs().max()), name
 
 
+def test_mixed_precision_training_step():
+    """Under autocast (bf16 on CPU here, fp16 on GPUs) a step runs end to
+    end: the sampling and pool reading stay fp32, the gate mixes dtypes."""
+    model = tiny(out_indices=(0, 1, 2, 3), init_gamma=0.5).train()
+    x = torch.randn(2, 6, 64, 96)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        outs = model(x)
+        loss = sum(o.float().square().mean() for o in outs)
+    loss.backward()
+    assert all(torch.isfinite(o).all() for o in outs)
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+
+
 def test_gradient_checkpointing_matches():
     x = torch.randn(1, 6, 64, 64)
     outs, grads = [], []
