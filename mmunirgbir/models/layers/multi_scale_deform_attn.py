@@ -123,8 +123,8 @@ class MultiScaleDeformableAttention(BaseModule):
         with torch.autocast(device_type=query.device.type, enabled=False):
             maps = value_tokens_to_maps(
                 self.value_proj(value.float()), spatial_shapes)
-            return self._attend(query.float(), reference_points.float(),
-                                maps, output_scale)
+        return self.forward_projected(query, reference_points, maps,
+                                      output_scale)
 
     def forward_projected(self, query: torch.Tensor,
                           reference_points: torch.Tensor,

@@ -156,12 +156,20 @@ def test_folded_pool_equals_literal_formulation(kwargs):
             1e-3 + ref.abs().max()), name
 
 
-def test_mixed_precision_training_step():
-    """Under autocast (bf16 on CPU here, fp16 on GPUs) a step runs end to
-    end: the sampling and pool reading stay fp32, the gate mixes dtypes."""
-    model = tiny(out_indices=(0, 1, 2, 3), init_gamma=0.5).train()
-    x = torch.randn(2, 6, 64, 96)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+@pytest.mark.parametrize('device,dtype', [
+    ('cpu', torch.bfloat16),
+    pytest.param(
+        'cuda',
+        torch.float16,
+        marks=pytest.mark.skipif(
+            not torch.cuda.is_available(), reason='needs a CUDA GPU'))
+])
+def test_mixed_precision_training_step(device, dtype):
+    """Under autocast a step runs end to end: the sampling and pool reading
+    stay fp32, the gate mixes dtypes."""
+    model = tiny(out_indices=(0, 1, 2, 3), init_gamma=0.5).to(device).train()
+    x = torch.randn(2, 6, 64, 96, device=device)
+    with torch.autocast(device, dtype=dtype):
         outs = model(x)
         loss = sum(o.float().square().mean() for o in outs)
     loss.backward()

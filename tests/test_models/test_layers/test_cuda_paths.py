@@ -1,5 +1,8 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""The adapter on a GPU (skipped on machines without CUDA, such as CI)."""
+"""The adapter on a GPU (skipped on machines without CUDA, such as CI).
+
+Mixed precision on a GPU is tested with the backbone's other tests.
+"""
 import pytest
 import torch
 from mmcv.ops.multi_scale_deform_attn import \
@@ -66,7 +69,7 @@ def test_mmcv_kernel_equals_pytorch_path():
     torch.testing.assert_close(kernel.cpu(), pytorch, rtol=1e-4, atol=1e-4)
 
 
-def test_backbone_on_cuda_fp32_and_amp():
+def test_backbone_on_cuda_folded_equals_literal():
     torch.manual_seed(0)
     models = [
         UniRGBIRViT(fold_pool_projection=fold, init_gamma=0.5, **TINY).cuda()
@@ -77,12 +80,3 @@ def test_backbone_on_cuda_fp32_and_amp():
     outs = [m.train()(x) for m in models]
     for a, b in zip(*outs):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
-    # mixed precision: the adapter's sampling and pool reading stay fp32
-    model = models[0]
-    with torch.autocast('cuda', dtype=torch.float16):
-        outs = model(x)
-        loss = sum(o.float().square().mean() for o in outs)
-    loss.backward()
-    assert all(torch.isfinite(o).all() for o in outs)
-    grads = [p.grad for p in model.parameters() if p.requires_grad]
-    assert all(g is not None and torch.isfinite(g).all() for g in grads)
