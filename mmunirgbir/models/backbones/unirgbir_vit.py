@@ -85,7 +85,7 @@ class UniRGBIRViT(BaseModule):
             from the pyramid features, with the 1x1 projections, level
             embedding, feature norms and value projections folded into one
             small matrix per level (:func:`folded_pool_values`; same result,
-            about 3x fewer operations). Used when the feature norms are
+            3x to 6x fewer operations). Used when the feature norms are
             LayerNorms with one epsilon (the default); False always runs the
             literal formulation. Defaults to True.
         pretrained (str, optional): Foundation checkpoint (also settable as

@@ -21,8 +21,9 @@ and ``mean((P~ x + d~)^2)`` is a quadratic form in ``[x | 1]`` with a
 (c_l + 1)^2 Gram matrix (evaluated in float64, so no cancellation between
 its terms shows). Each token then costs one (4 * C/2) x (c_l + 1) product for
 all four injectors instead of a C x c_l projection, four norms and four
-(C/2) x C products: about 6x fewer operations for the reference model, and
-the 768-channel pool is never formed. The result equals the literal
+(C/2) x C products: about 6x fewer operations per token for the reference
+model (3x at batch 1, counting the per-level folding), and the 768-channel
+pool is never formed. The result equals the literal
 formulation up to float rounding, and gradients reach every parameter
 involved.
 """
