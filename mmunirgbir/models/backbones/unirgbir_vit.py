@@ -85,9 +85,8 @@ class UniRGBIRViT(BaseModule):
             from the pyramid features, with the 1x1 projections, level
             embedding, feature norms and value projections folded into one
             small matrix per level (:func:`folded_pool_values`; same result,
-            3x to 6x fewer operations). Used when the feature norms are
-            LayerNorms with one epsilon (the default); False always runs the
-            literal formulation. Defaults to True.
+            3x to 6x fewer operations). False runs the literal
+            formulation. Defaults to True.
         pretrained (str, optional): Foundation checkpoint (also settable as
             ``init_cfg=dict(type='Pretrained', checkpoint=...)``).
         init_cfg (dict, optional): Initialisation config.
@@ -198,10 +197,7 @@ class UniRGBIRViT(BaseModule):
         self.gates = nn.ModuleList(
             InjectionGate(self.embed_dims) for _ in range(num_stages - 1))
         nn.init.normal_(self.level_embed)
-        norms = [inj.feat_norm for inj in self.injectors]
-        self.fold_pool_projection = fold_pool_projection and all(
-            type(n) is nn.LayerNorm and n.elementwise_affine
-            and n.eps == norms[0].eps for n in norms)
+        self.fold_pool_projection = fold_pool_projection
 
         self.pretrained = pretrained
         if pretrained is not None and init_cfg is not None:
@@ -477,10 +473,10 @@ class UniRGBIRViT(BaseModule):
             proj(f) + self.level_embed[i].view(1, -1, 1, 1).to(f.dtype)
             for i, (proj, f) in enumerate(zip(self.mfp.projections, feats))
         ]
-        pool, shapes, starts = flatten_levels(levels)
+        pool, shapes = flatten_levels(levels)
 
         def inject(stage, patches, ref):
-            return self.injectors[stage](patches, ref, pool, shapes, starts)
+            return self.injectors[stage](patches, ref, pool, shapes)
 
         return inject
 

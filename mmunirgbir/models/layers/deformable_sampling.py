@@ -107,16 +107,19 @@ def value_maps_to_tokens(value_maps: Sequence[torch.Tensor],
         1, 2).reshape(bs, -1, num_heads, channels // num_heads)
 
 
-def multi_scale_deformable_sampling(value_levels: Sequence[torch.Tensor],
+def multi_scale_deformable_sampling(value: torch.Tensor,
                                     spatial_shapes: Sequence[Tuple[int, int]],
                                     sampling_locations: torch.Tensor,
                                     attention_weights: torch.Tensor
                                     ) -> torch.Tensor:
-    """Weighted bilinear samples of multi-level values, mmcv's layouts.
+    """Weighted bilinear samples of multi-level values.
+
+    Same arguments and result as mmcv's
+    ``multi_scale_deformable_attn_pytorch``.
 
     Args:
-        value_levels (Sequence[Tensor]): Values of each level, shape
-            (B, h * w, heads, D), row-major (views are fine).
+        value (Tensor): Values, shape (B, Nv, heads, D), the levels flattened
+            one after the other (row-major per level).
         spatial_shapes (Sequence[tuple[int, int]]): (h, w) of each level.
         sampling_locations (Tensor): Normalised (x, y) locations in [0, 1]
             (outside is zero padding), shape (B, Nq, heads, L, P, 2).
@@ -126,11 +129,7 @@ def multi_scale_deformable_sampling(value_levels: Sequence[torch.Tensor],
         Tensor: Shape (B, Nq, heads * D).
     """
     bs, nq, heads, levels, points, _ = sampling_locations.shape
-    maps = [
-        level.reshape(bs, level.shape[1], -1).transpose(1, 2).reshape(
-            bs, -1, int(h), int(w))
-        for level, (h, w) in zip(value_levels, spatial_shapes)
-    ]
+    maps = value_tokens_to_maps(value.flatten(2), spatial_shapes)
     grids = (2 * sampling_locations - 1).permute(0, 2, 3, 4, 1, 5).reshape(
         bs * heads, levels, points, nq, 2)
     weights = attention_weights.permute(0, 2, 3, 4, 1).reshape(

@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Multi-scale deformable attention with a value-projection ratio."""
+import functools
 import math
 from typing import List, Optional, Sequence, Tuple
 
@@ -13,6 +14,7 @@ from .deformable_sampling import (sample_levels, value_maps_to_tokens,
                                   value_tokens_to_maps)
 
 
+@functools.lru_cache(maxsize=None)
 def mmcv_cuda_kernel_available() -> bool:
     """Whether mmcv was compiled with its CUDA kernels (and CUDA is up)."""
     if not torch.cuda.is_available():
@@ -29,7 +31,7 @@ class MultiScaleDeformableAttention(BaseModule):
     to ``embed_dims * value_proj_ratio`` channels before sampling (the
     ViT-Adapter / UniRGB-IR variant). It runs mmcv's CUDA kernel when the
     inputs live on a GPU (and mmcv has it) and
-    :func:`multi_scale_deformable_sampling` (pure PyTorch, equal to mmcv's
+    :func:`sample_levels` (pure PyTorch, equal to mmcv's
     reference) otherwise, always in fp32 (also under AMP), since the sampling
     is sensitive to fp16 rounding.
 
@@ -100,9 +102,8 @@ class MultiScaleDeformableAttention(BaseModule):
         xavier_init(self.output_proj, distribution='uniform', bias=0.)
 
     def forward(self, query: torch.Tensor, reference_points: torch.Tensor,
-                value: torch.Tensor, spatial_shapes: Sequence[Tuple[int,
-                                                                    int]],
-                level_start_index: Sequence[int],
+                value: torch.Tensor,
+                spatial_shapes: Sequence[Tuple[int, int]],
                 output_scale: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Sample ``value`` around ``reference_points`` for every query.
 
@@ -111,8 +112,8 @@ class MultiScaleDeformableAttention(BaseModule):
             reference_points (Tensor): Normalised (x, y) in [0, 1], shape
                 (B or 1, Nq, 2); shared by all levels.
             value (Tensor): Flattened multi-level values, shape (B, Nv, C).
-            spatial_shapes (Sequence[tuple[int, int]]): (H, W) per level.
-            level_start_index (Sequence[int]): Offset of each level in Nv.
+            spatial_shapes (Sequence[tuple[int, int]]): (H, W) per level,
+                in the order of ``value``.
             output_scale (Tensor, optional): Per-channel scale (C, ) of the
                 output, folded into ``output_proj``.
 
@@ -215,18 +216,13 @@ class MultiScaleDeformableAttention(BaseModule):
 
 
 def flatten_levels(
-    feats: List[torch.Tensor]
-) -> Tuple[torch.Tensor, List[Tuple[int, int]], List[int]]:
+        feats: List[torch.Tensor]
+) -> Tuple[torch.Tensor, List[Tuple[int, int]]]:
     """Flatten (B, C, H, W) maps into one (B, sum(H*W), C) token sequence.
 
     Returns:
-        tuple: The tokens, the (H, W) of each level and each level's start
-        index in the sequence.
+        tuple: The tokens and the (H, W) of each level.
     """
     shapes = [tuple(f.shape[-2:]) for f in feats]
-    starts, total = [], 0
-    for h, w in shapes:
-        starts.append(total)
-        total += h * w
     tokens = torch.cat([f.flatten(2).transpose(1, 2) for f in feats], dim=1)
-    return tokens, shapes, starts
+    return tokens, shapes

@@ -51,8 +51,8 @@ class SupplementaryFeatureInjector(BaseModule):
         self.gamma = nn.Parameter(torch.full((embed_dims, ), init_gamma))
 
     def forward(self, query: torch.Tensor, reference_points: torch.Tensor,
-                feat: torch.Tensor, spatial_shapes: Sequence[Tuple[int, int]],
-                level_start_index: Sequence[int]) -> torch.Tensor:
+                feat: torch.Tensor,
+                spatial_shapes: Sequence[Tuple[int, int]]) -> torch.Tensor:
         """Compute the supplementary features for the tokens ``query``.
 
         Args:
@@ -60,7 +60,6 @@ class SupplementaryFeatureInjector(BaseModule):
             reference_points (Tensor): Token centres, shape (1, N, 2).
             feat (Tensor): Feature pool tokens, shape (B, M, C).
             spatial_shapes (Sequence[tuple[int, int]]): (h, w) of each level.
-            level_start_index (Sequence[int]): Start of each level in ``M``.
 
         Returns:
             Tensor: ``gamma``-scaled features, shape (B, N, C), in the dtype
@@ -71,7 +70,6 @@ class SupplementaryFeatureInjector(BaseModule):
             reference_points,
             self.feat_norm(feat),
             spatial_shapes,
-            level_start_index,
             output_scale=self.gamma)
         return out.to(query.dtype)
 

@@ -36,8 +36,7 @@ def test_sampling_matches_mmcv_reference(batch, num_query):
     loc.requires_grad_()
     weights = torch.rand(batch, num_query, 4, 3, 2).requires_grad_()
     ref = multi_scale_deformable_attn_pytorch(value, SHAPES, loc, weights)
-    ours = multi_scale_deformable_sampling(
-        _split(value, SHAPES), SHAPES, loc, weights)
+    ours = multi_scale_deformable_sampling(value, SHAPES, loc, weights)
     assert ours.shape == ref.shape == (batch, num_query, 32)
     torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
     for a, b in zip(_grads(ours, [value, loc, weights]),
@@ -71,8 +70,7 @@ def test_deformable_attention_matches_literal_formulation():
     value = torch.randn(2, sum(h * w for h, w in SHAPES), 32,
                         requires_grad=True)
     scale = torch.randn(32, requires_grad=True)
-    starts = [0, 35, 47]
-    ours = attn(query, ref_points, value, SHAPES, starts, output_scale=scale)
+    ours = attn(query, ref_points, value, SHAPES, output_scale=scale)
     ref = _literal_msda(attn, query, ref_points, value, SHAPES, scale)
     torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
     params = [query, value, scale] + list(attn.parameters())
@@ -87,9 +85,9 @@ def test_deformable_attention_matches_literal_formulation():
         attn.forward_projected(query, ref_points, maps, output_scale=scale),
         ours, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match='expected 3 value levels'):
-        attn(query, ref_points, value, SHAPES[:2], starts[:2])
+        attn(query, ref_points, value, SHAPES[:2])
     with pytest.raises(ValueError, match='do not add up'):
-        attn(query, ref_points, value[:, 1:], SHAPES, starts)
+        attn(query, ref_points, value[:, 1:], SHAPES)
 
 
 @pytest.mark.parametrize('offset', [0., 100.])
@@ -128,7 +126,7 @@ def test_folded_pool_values_match_norm_and_projection(offset):
         p(f) + level_embed[i].view(1, -1, 1, 1)
         for i, (p, f) in enumerate(zip(projections, feats))
     ]
-    pool, shapes, _ = flatten_levels(levels)
+    pool, shapes = flatten_levels(levels)
     assert shapes == SHAPES
     for inj, values in zip(injectors, ours):
         ref = inj.attn.value_proj(inj.feat_norm(pool))
@@ -219,10 +217,10 @@ def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
         p.data.normal_(std=0.3)
     query, ref_points = torch.randn(2, 6, 32), torch.rand(1, 6, 2)
     value = torch.randn(2, sum(h * w for h, w in SHAPES), 32)
-    cpu = attn(query, ref_points, value, SHAPES, [0, 35, 47])
+    cpu = attn(query, ref_points, value, SHAPES)
     monkeypatch.setattr(msda, 'MultiScaleDeformableAttnFunction', FakeKernel)
     monkeypatch.setattr(MultiScaleDeformableAttention, 'uses_cuda_kernel',
                         staticmethod(lambda query: True))
-    gpu_branch = attn(query, ref_points, value, SHAPES, [0, 35, 47])
+    gpu_branch = attn(query, ref_points, value, SHAPES)
     assert calls == [([list(s) for s in SHAPES], [0, 35, 47])]
     torch.testing.assert_close(gpu_branch, cpu, rtol=1e-5, atol=1e-5)

@@ -39,9 +39,7 @@ def _inputs(device):
 def test_sampling_on_cuda_matches_mmcv_reference():
     value, loc, weights = _inputs('cuda')
     ref = multi_scale_deformable_attn_pytorch(value, SHAPES, loc, weights)
-    ours = multi_scale_deformable_sampling(
-        list(value.split([h * w for h, w in SHAPES], 1)), SHAPES, loc,
-        weights)
+    ours = multi_scale_deformable_sampling(value, SHAPES, loc, weights)
     torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
     g = torch.randn_like(ref)
     for a, b in zip(
@@ -61,11 +59,9 @@ def test_mmcv_kernel_equals_pytorch_path():
     query = torch.randn(2, 30, 64, device='cuda')
     ref_points = torch.rand(1, 30, 2, device='cuda')
     value = torch.randn(2, sum(h * w for h, w in SHAPES), 64, device='cuda')
-    starts = [0, 320, 400]
     assert attn.uses_cuda_kernel(query)
-    kernel = attn(query, ref_points, value, SHAPES, starts)
-    pytorch = attn.cpu()(query.cpu(), ref_points.cpu(), value.cpu(), SHAPES,
-                         starts)
+    kernel = attn(query, ref_points, value, SHAPES)
+    pytorch = attn.cpu()(query.cpu(), ref_points.cpu(), value.cpu(), SHAPES)
     torch.testing.assert_close(kernel.cpu(), pytorch, rtol=1e-4, atol=1e-4)
 
 
