@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import cv2
+import pytest
 import torch
 
 from mmunirgbir.models import UniRGBIRViT
@@ -115,3 +116,8 @@ def test_benchmark_steps_run_on_a_tiny_backbone():
             assert changed and all(n.startswith('vit.') for n in changed)
         else:
             assert not changed
+    # the forward's time split into its parts: the timed parts add up to it
+    shares = bench.measure_breakdown('cpu', 1, (64, 96), **tiny)
+    assert set(shares) == {'vit', 'front_end', 'deformable_attention', 'rest'}
+    assert all(v >= 0 for v in shares.values())
+    assert sum(shares.values()) == pytest.approx(1)

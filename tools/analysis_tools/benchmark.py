@@ -21,12 +21,17 @@ Printed last, one JSON line:
   does;
 - train_mem_ratio: peak memory of the frozen step (gradient checkpointing of
   the frozen blocks on) / the full fine-tuning step (target <= 0.55);
-- trainable_params, total_params.
+- trainable_params, total_params;
+- infer_breakdown: the share of the UniRGB-IR forward spent in the ViT
+  (patch embedding and blocks), the RGB/IR front-end (MFP stems, mixing,
+  pyramid), the deformable attention (the pool's values and the four
+  injectors) and the rest (gates, reshapes), medians over the runs.
 Also measured: 1024x1024 with window attention on and off.
 
     python tools/analysis_tools/benchmark.py [--device cpu|cuda] [--runs 5]
 """
 import argparse
+import collections
 import json
 import os
 import statistics
@@ -130,6 +135,64 @@ def make_step(kwargs: dict, what: str, size, device: str, **overrides):
     return model, step
 
 
+#: parts of the forward timed for ``infer_breakdown``: (submodule of the
+#: backbone, method, part); a method that returns a function (the pool
+#: reader returns the injection) has that function timed too; ``rest`` is
+#: the forward's time outside them
+BREAKDOWN_PARTS = (
+    ('', '_embed', 'vit'),
+    ('', '_run_stage', 'vit'),
+    ('mfp', 'forward_pyramid', 'front_end'),
+    ('', '_pool_reader', 'deformable_attention'),
+)
+
+
+def measure_breakdown(device: str, runs: int, size=(512, 640),
+                      **overrides) -> dict:
+    """Median share of each part of the UniRGB-IR forward (eval, no grad).
+
+    Each part's methods are wrapped on the instance with timers (and CUDA
+    synchronisation), so the parts add up to the forward they ran in.
+    """
+    model, step = make_step({}, 'forward', size, device, **overrides)
+    if not model.fold_pool_projection:
+        raise ValueError('the breakdown times the folded pool values')
+    spent = collections.Counter()
+
+    def timed(inner, part: str):
+
+        def wrapper(*args, **kwargs):
+            if device == 'cuda':
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            out = inner(*args, **kwargs)
+            if device == 'cuda':
+                torch.cuda.synchronize()
+            spent[part] += time.perf_counter() - start
+            return timed(out, part) if callable(out) else out
+
+        return wrapper
+
+    for path, method, part in BREAKDOWN_PARTS:
+        obj = model.get_submodule(path)
+        setattr(obj, method, timed(getattr(obj, method), part))
+    for _ in range(2):
+        step()
+    shares = collections.defaultdict(list)
+    for _ in range(runs):
+        spent.clear()
+        start = time.perf_counter()
+        step()
+        total = time.perf_counter() - start
+        spent['rest'] = total - sum(spent.values())
+        for part, seconds in spent.items():
+            shares[part].append(seconds / total)
+    return {
+        part: statistics.median(values)
+        for part, values in sorted(shares.items())
+    }
+
+
 def measure_memory(mode: str, device: str) -> dict:
     """Peak memory of 3 steps above the pre-step level (fresh process)."""
     kwargs, what = MEM_MODES[mode]
@@ -186,7 +249,12 @@ def main() -> None:
     parser.add_argument('--pairs', nargs='+', default=list(TIME_PAIRS))
     parser.add_argument('--mem-child', help=argparse.SUPPRESS)
     parser.add_argument('--time-child', help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--breakdown-child', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.breakdown_child:
+        print(json.dumps(measure_breakdown(args.device, args.runs)))
+        return
     if args.mem_child:
         print(json.dumps(measure_memory(args.mem_child, args.device)))
         return
@@ -207,6 +275,11 @@ def main() -> None:
         summary[name + '_s'] = [round(r['num_s'], 3), round(r['den_s'], 3)]
         print(f'{name:<30}{r["num_s"] * 1e3:>11.1f} ms{r["den_s"] * 1e3:>11.1f}'
               f' ms{r["ratio"]:>8.3f}', flush=True)
+    breakdown = _child(['--breakdown-child', '--runs', str(args.runs)] +
+                       device)
+    summary['infer_breakdown'] = {k: round(v, 3) for k, v in breakdown.items()}
+    print('share of the UniRGB-IR forward: ' + ', '.join(
+        f'{k} {v:.1%}' for k, v in breakdown.items()), flush=True)
     mem = {m: _child(['--mem-child', m] + device) for m in MEM_MODES}
     for m, r in mem.items():
         print(f'peak memory {m:<20}{r["peak_mem_mb"]:>10.1f} MB', flush=True)
