@@ -433,9 +433,10 @@ class UniRGBIRViT(BaseModule):
             a = inject(stage, patches, ref)
             injected = a if injected is None else self.gates[stage - 1](
                 a, injected)
-            tokens = patches + injected
-            if npfx:
-                tokens = torch.cat([tokens[:, :npfx], tokens], dim=1)
+            if npfx:  # the prefix tokens (class, registers) stay as they are
+                tokens = torch.cat([tokens[:, :npfx], patches + injected], 1)
+            else:
+                tokens = patches + injected
             tokens = self._run_stage(stage, tokens, hw)
             if stage in self.out_indices:
                 outs.append(

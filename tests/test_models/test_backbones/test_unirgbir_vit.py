@@ -50,7 +50,8 @@ def test_reference_configuration_parameter_counts():
     assert all(not torch.any(m.gamma) for m in model.injectors)
 
 
-@pytest.mark.parametrize('kwargs', [{}, dict(window_size=3)])
+@pytest.mark.parametrize(
+    'kwargs', [{}, dict(window_size=3), dict(with_cls_token=True)])
 def test_adapter_is_identity_at_init(kwargs):
     model = tiny(out_indices=(0, 1, 2, 3), **kwargs).eval()
     x = torch.randn(2, 6, 96, 128)
