@@ -11,7 +11,10 @@ class LayerNorm2d(nn.LayerNorm):
     """``nn.LayerNorm`` applied to the channel axis of NCHW tensors.
 
     Registered as ``'LN2d'`` for ``norm_cfg=dict(type='LN2d')`` in necks and
-    heads (mmdet 3.3 itself has no 2-D LayerNorm).
+    heads (mmdet 3.3 itself has no 2-D LayerNorm). The output is contiguous
+    NCHW memory: mmcv's compiled ops read raw memory and ignore strides, so
+    a permuted view (the last layer of every :class:`SimpleFeaturePyramid`
+    stage) made ``RoIAlign`` pool scrambled features.
 
     Args:
         num_channels (int): Channels C.
@@ -26,4 +29,4 @@ class LayerNorm2d(nn.LayerNorm):
         x = x.permute(0, 2, 3, 1)
         x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias,
                          self.eps)
-        return x.permute(0, 3, 1, 2)
+        return x.permute(0, 3, 1, 2).contiguous()
