@@ -101,10 +101,13 @@ def value_tokens_to_maps(value: torch.Tensor,
 
 def value_maps_to_tokens(value_maps: Sequence[torch.Tensor],
                          num_heads: int) -> torch.Tensor:
-    """Per-level maps (B, C, h, w) -> tokens (B, Nv, heads, C / heads)."""
+    """Per-level maps (B, C, h, w) -> tokens (B, Nv, heads, C / heads).
+
+    The result is contiguous, as mmcv's CUDA kernel requires.
+    """
     bs, channels = value_maps[0].shape[:2]
     return torch.cat([m.flatten(2) for m in value_maps], 2).transpose(
-        1, 2).reshape(bs, -1, num_heads, channels // num_heads)
+        1, 2).reshape(bs, -1, num_heads, channels // num_heads).contiguous()
 
 
 def multi_scale_deformable_sampling(value: torch.Tensor,

@@ -205,6 +205,10 @@ def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
 
         @staticmethod
         def apply(value, shapes, starts, locations, weights, im2col_step):
+            # the kernel reads raw memory: it refuses strided tensors
+            for name, t in dict(value=value, shapes=shapes, starts=starts,
+                                locations=locations, weights=weights).items():
+                assert t.is_contiguous(), f'{name} tensor is not contiguous'
             calls.append((shapes.tolist(), starts.tolist()))
             return multi_scale_deformable_attn_pytorch(
                 value, [tuple(s) for s in shapes.tolist()], locations,
