@@ -27,7 +27,7 @@ model = dict(
         img_size=(128, 160),
         patch_size=8,
         vit_cfg=dict(embed_dim=embed_dims, depth=4, num_heads=3),
-        num_heads=6,
+        sfi_cfg=dict(num_heads=6),
         mfp_cfg=dict(stem_channels=32, pyramid_channels=(64, 96, 96)),
         out_indices=(3, )),
     neck=dict(

@@ -87,12 +87,49 @@ def explain_unpickling_error(filename: str, error: Exception) -> str:
             f'Original error: {error}')
 
 
+class _NumpyUnpickler(pickle.Unpickler):
+    """Unpickler for detectron2 ``.pkl`` files: numpy arrays and dicts only."""
+    _ALLOWED = {
+        ('numpy.core.multiarray', '_reconstruct'),
+        ('numpy._core.multiarray', '_reconstruct'),
+        ('numpy.core.multiarray', 'scalar'),
+        ('numpy._core.multiarray', 'scalar'),
+        ('numpy', 'ndarray'),
+        ('numpy', 'dtype'),
+        ('collections', 'OrderedDict'),
+    }
+
+    def __init__(self, file, path: str) -> None:
+        super().__init__(file, encoding='latin1')
+        self.path = path
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self._ALLOWED or (
+                module.startswith('numpy') and name.endswith('DType')):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f'{self.path}: refusing to unpickle {module}.{name}; a weights '
+            'file should contain only arrays. Convert it with '
+            'tools/model_converters if you trust it.')
+
+
 @CheckpointLoader.register_scheme(prefixes='', force=True)
 def load_from_local(filename: str, map_location=None) -> Any:
-    """mmengine's local-file checkpoint loader, kept ``weights_only=True``."""
+    """mmengine's local-file checkpoint loader, without running code.
+
+    ``.safetensors`` files are read by safetensors, detectron2 ``.pkl`` files
+    by an unpickler that accepts numpy arrays only, everything else by
+    ``torch.load(weights_only=True)`` with the allow-list above.
+    """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    if filename.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        return load_file(filename, device=str(map_location or 'cpu'))
+    if filename.endswith('.pkl'):
+        with open(filename, 'rb') as f:
+            return _NumpyUnpickler(f, filename).load()
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)

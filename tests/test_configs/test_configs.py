@@ -68,7 +68,7 @@ def _tiny_backbone(cfg):
     backbone.pop('init_cfg', None)
     backbone.update(
         vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
-        num_heads=4,
+        sfi_cfg=dict(num_heads=4),
         global_attn_indexes=(1, 3),
         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
     if backbone.get('window_size'):

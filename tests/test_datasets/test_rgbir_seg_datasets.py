@@ -127,7 +127,8 @@ def test_real_msrs_through_segmentation_model():
         backbone=dict(
             type='UniRGBIRViT', vit_cfg=dict(embed_dim=64, depth=4,
                                              num_heads=2),
-            num_heads=4, out_indices=(0, 1, 2, 3), init_gamma=0.5,
+            sfi_cfg=dict(num_heads=4, init_gamma=0.5),
+            out_indices=(0, 1, 2, 3),
             mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32))),
         neck=dict(type='MLANeck', in_channels=[64] * 4, out_channels=32),
         decode_head=dict(type='SETRMLAHead', in_channels=(32, ) * 4,

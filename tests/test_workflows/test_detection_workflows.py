@@ -116,7 +116,7 @@ def test_real_msrs_training_with_frozen_dinov2_lowers_loss(
         type='UniRGBIRViT',
         vit_name='vit_small_patch14_dinov2',
         img_size=518,
-        num_heads=6,
+        sfi_cfg=dict(num_heads=6),
         mfp_cfg=dict(stem_channels=32, pyramid_channels=(64, 96, 96)),
         init_cfg=dict(type='Pretrained', checkpoint=str(dinov2_weights)))
     cfg.model.neck.update(in_channels=384, scale_factors=(4.0, 2.0, 1.0),

@@ -33,7 +33,7 @@ def test_count_params_reference_detector():
     assert rows['backbone']['trainable'] == 8_904_400
     assert rows['backbone.vit']['trainable'] == 0
     assert rows['backbone.vit']['frozen'] == 85_795_584
-    assert rows['backbone.level_embed']['trainable'] == 2_304
+    assert rows['backbone.mfp.level_embed']['trainable'] == 2_304
     table = _run('tools/analysis_tools/count_params.py',
                  'configs/unirgbir/cascade-rcnn_unirgbir-vit-b_simplefpn_'
                  '16xb4-lsj-100e_flir-aligned.py').stdout
@@ -51,7 +51,8 @@ def test_converter_resamples_real_dinov2(dinov2_weights, tmp_path):
     state = torch.load(out, weights_only=True)
     assert state['pos_embed'].shape == (1, 196, 384)
     model = UniRGBIRViT(vit_name='vit_small_patch14_dinov2', patch_size=16,
-                        img_size=224, num_heads=6, pretrained=out)
+                        img_size=224, sfi_cfg=dict(num_heads=6),
+                        pretrained=out)
     model.init_weights()  # raises on any missing ViT weight
     assert torch.equal(model.vit.blocks[3].mlp.fc1.weight,
                        state['blocks.3.mlp.fc1.weight'])
@@ -93,7 +94,7 @@ def test_benchmark_steps_run_on_a_tiny_backbone():
     spec.loader.exec_module(bench)
     tiny = dict(
         vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
-        num_heads=4,
+        sfi_cfg=dict(num_heads=4),
         global_attn_indexes=(1, 3),
         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
     sides = [side for pair in bench.TIME_PAIRS.values() for side in pair]

@@ -24,8 +24,9 @@ Printed last, one JSON line:
 - trainable_params, total_params;
 - infer_breakdown: the share of the UniRGB-IR forward spent in the ViT
   (patch embedding and blocks), the RGB/IR front-end (MFP stems, mixing,
-  pyramid), the deformable attention (the pool's values and the four
-  injectors) and the rest (gates, reshapes), medians over the runs.
+  pyramid), the deformable attention (the four injectors, their reads of
+  the pool included) and the rest (the pool's factorisation, gates,
+  reshapes), medians over the runs.
 Also measured: 1024x1024 with window attention on and off.
 
     python tools/analysis_tools/benchmark.py [--device cpu|cuda] [--runs 5]
@@ -117,10 +118,10 @@ def make_step(kwargs: dict, what: str, size, device: str, **overrides):
             optim.step()
         elif what == 'vit_input_grad':  # the frozen ViT, backprop to input
             model.train()
-            tokens, hw = model._embed(x[:, :3])
+            tokens, hw, rope = model._embed(x[:, :3])
             tokens = tokens.detach().requires_grad_()
             for stage in range(len(model.stage_blocks)):
-                tokens = model._run_stage(stage, tokens, hw)
+                tokens = model._run_stage(stage, tokens, hw, rope)
             tokens.mean().backward()
         else:
             model.eval()
@@ -136,15 +137,13 @@ def make_step(kwargs: dict, what: str, size, device: str, **overrides):
 
 
 #: parts of the forward timed for ``infer_breakdown``: (submodule of the
-#: backbone, method, part); a method that returns a function (the pool
-#: reader returns the injection) has that function timed too; ``rest`` is
-#: the forward's time outside them
+#: backbone, method, part); ``rest`` is the forward's time outside them
 BREAKDOWN_PARTS = (
     ('', '_embed', 'vit'),
     ('', '_run_stage', 'vit'),
     ('mfp', 'forward_pyramid', 'front_end'),
-    ('', '_pool_reader', 'deformable_attention'),
-)
+) + tuple((f'injectors.{i}', 'forward', 'deformable_attention')
+          for i in range(4))
 
 
 def measure_breakdown(device: str, runs: int, size=(512, 640),
@@ -167,7 +166,7 @@ def measure_breakdown(device: str, runs: int, size=(512, 640),
             if device == 'cuda':
                 torch.cuda.synchronize()
             spent[part] += time.perf_counter() - start
-            return timed(out, part) if callable(out) else out
+            return out
 
         return wrapper
 

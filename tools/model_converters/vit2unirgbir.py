@@ -20,6 +20,7 @@ import torch
 
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models import UniRGBIRViT
+from mmunirgbir.models.utils import read_foundation
 
 
 def main() -> int:
@@ -42,8 +43,8 @@ def main() -> int:
             img_size=args.img_size,
             patch_size=args.patch_size,
             with_cls_token=args.with_cls_token)
-    state, notes, missing, unexpected = model.prepare_foundation_state(
-        args.src, args.prefix)
+    state, notes, missing, unexpected = read_foundation(
+        args.src, model.vit, args.prefix)
     total = len(model.vit.state_dict())
     print(f'{args.src} -> {args.dst}: {len(state)}/{total} ViT tensors '
           f'of {args.vit_name}')

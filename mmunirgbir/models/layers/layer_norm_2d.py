@@ -1,32 +1,22 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""LayerNorm over the channels of (B, C, H, W) maps (ViTDet's LN2d)."""
+"""ViTDet's LN2d: timm's ``LayerNorm2d`` with a contiguous output."""
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.registry import MODELS
+from timm.layers import LayerNorm2d as TimmLayerNorm2d
 
 
 @MODELS.register_module('LN2d')
-class LayerNorm2d(nn.LayerNorm):
-    """``nn.LayerNorm`` applied to the channel axis of NCHW tensors.
+class LayerNorm2d(TimmLayerNorm2d):
+    """timm's ``LayerNorm2d`` (channels of NCHW maps, eps 1e-6), returning
+    contiguous NCHW memory.
 
-    Registered as ``'LN2d'`` for ``norm_cfg=dict(type='LN2d')`` in necks and
-    heads (mmdet 3.3 itself has no 2-D LayerNorm). The output is contiguous
-    NCHW memory: mmcv's compiled ops read raw memory and ignore strides, so
-    a permuted view (the last layer of every :class:`SimpleFeaturePyramid`
-    stage) made ``RoIAlign`` pool scrambled features.
-
-    Args:
-        num_channels (int): Channels C.
-        eps (float): Defaults to 1e-6.
+    timm normalises a channels-last view and returns it permuted back, so
+    its output lives in NHWC memory. mmcv's compiled ops read raw NCHW
+    memory and ignore strides: fed that output (the last layer of every
+    :class:`SimpleFeaturePyramid` stage), ``RoIAlign`` pools scrambled
+    features and a two-stage detector cannot learn. Registered as ``'LN2d'``
+    for ``norm_cfg=dict(type='LN2d')`` (mmdet 3.3 itself has none).
     """
-    _abbr_ = 'ln'
-
-    def __init__(self, num_channels: int, eps: float = 1e-6, **kwargs) -> None:
-        super().__init__(num_channels, eps=eps, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.permute(0, 2, 3, 1)
-        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias,
-                         self.eps)
-        return x.permute(0, 3, 1, 2).contiguous()
+        return super().forward(x).contiguous()

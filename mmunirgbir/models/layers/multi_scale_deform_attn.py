@@ -1,8 +1,8 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""Multi-scale deformable attention with a value-projection ratio."""
+"""Multi-scale deformable attention over projected value maps."""
 import functools
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -10,8 +10,7 @@ import torch.nn.functional as F
 from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttnFunction
 from mmengine.model import BaseModule, constant_init, xavier_init
 
-from .deformable_sampling import (sample_levels, value_maps_to_tokens,
-                                  value_tokens_to_maps)
+from .deformable_sampling import sample_levels, value_maps_to_tokens
 
 
 @functools.lru_cache(maxsize=None)
@@ -24,28 +23,28 @@ def mmcv_cuda_kernel_available() -> bool:
 
 
 class MultiScaleDeformableAttention(BaseModule):
-    """Multi-scale deformable attention (Deformable DETR) without residual.
+    """Multi-scale deformable attention (Deformable DETR) over value maps.
 
-    Unlike :class:`mmcv.ops.MultiScaleDeformableAttention`, this module adds
-    no identity shortcut, works on batch-first tokens, and projects the values
-    to ``embed_dims * value_proj_ratio`` channels before sampling (the
-    ViT-Adapter / UniRGB-IR variant). It runs mmcv's CUDA kernel when the
-    inputs live on a GPU (and mmcv has it) and
-    :func:`sample_levels` (pure PyTorch, equal to mmcv's
-    reference) otherwise, always in fp32 (also under AMP), since the sampling
-    is sensitive to fp16 rounding.
-
-    Values that several modules project from the same features can be
-    projected elsewhere and passed per level to :meth:`forward_projected`.
+    Every query samples ``num_points`` locations per head and level around
+    its reference point and sums them with softmax weights; offsets and
+    weights come from the query. Unlike
+    :class:`mmcv.ops.MultiScaleDeformableAttention`, this module adds no
+    identity shortcut, works on batch-first tokens and takes the values
+    already projected, as (B, value_dims, h, w) maps per level: their
+    projection belongs to the module that owns the values (in UniRGB-IR the
+    :class:`SupplementaryFeatureInjector`, which folds it into its read of
+    the feature pool). It runs mmcv's CUDA kernel when the inputs live on a
+    GPU (and mmcv has it) and :func:`sample_levels` (pure PyTorch, equal to
+    mmcv's reference) otherwise, always in fp32 (also under AMP), since the
+    sampling is sensitive to fp16 rounding.
 
     Args:
-        embed_dims (int): Channels of queries, values and the output.
+        embed_dims (int): Channels of the queries and the output.
             Defaults to 768.
+        value_dims (int): Channels of the value maps. Defaults to 384.
         num_heads (int): Attention heads. Defaults to 12.
         num_levels (int): Feature levels sampled. Defaults to 3.
         num_points (int): Sampling points per head and level. Defaults to 4.
-        value_proj_ratio (float): Ratio of the projected value channels to
-            ``embed_dims``. Defaults to 0.5.
         im2col_step (int): Step of the CUDA kernel's image-to-column loop.
             Defaults to 64.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -53,18 +52,16 @@ class MultiScaleDeformableAttention(BaseModule):
 
     def __init__(self,
                  embed_dims: int = 768,
+                 value_dims: int = 384,
                  num_heads: int = 12,
                  num_levels: int = 3,
                  num_points: int = 4,
-                 value_proj_ratio: float = 0.5,
                  im2col_step: int = 64,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        value_dims = int(embed_dims * value_proj_ratio)
         if value_dims % num_heads != 0:
-            raise ValueError(
-                f'embed_dims * value_proj_ratio ({value_dims}) must be '
-                f'divisible by num_heads ({num_heads})')
+            raise ValueError(f'value_dims ({value_dims}) must be divisible '
+                             f'by num_heads ({num_heads})')
         self.embed_dims = embed_dims
         self.num_heads = num_heads
         self.num_levels = num_levels
@@ -75,7 +72,6 @@ class MultiScaleDeformableAttention(BaseModule):
             embed_dims, num_heads * num_levels * num_points * 2)
         self.attention_weights = nn.Linear(embed_dims,
                                            num_heads * num_levels * num_points)
-        self.value_proj = nn.Linear(embed_dims, value_dims)
         self.output_proj = nn.Linear(value_dims, embed_dims)
         self.init_weights()
 
@@ -83,7 +79,8 @@ class MultiScaleDeformableAttention(BaseModule):
         """Deformable-DETR initialisation.
 
         Offsets start on a ring of directions per head (point ``k`` at radius
-        ``k + 1``), attention weights start uniform, projections are Xavier.
+        ``k + 1``), attention weights start uniform, the output projection is
+        Xavier.
         """
         constant_init(self.sampling_offsets, 0.)
         thetas = torch.arange(
@@ -98,55 +95,28 @@ class MultiScaleDeformableAttention(BaseModule):
         with torch.no_grad():
             self.sampling_offsets.bias.copy_(grid.view(-1))
         constant_init(self.attention_weights, val=0., bias=0.)
-        xavier_init(self.value_proj, distribution='uniform', bias=0.)
         xavier_init(self.output_proj, distribution='uniform', bias=0.)
 
     def forward(self, query: torch.Tensor, reference_points: torch.Tensor,
-                value: torch.Tensor,
-                spatial_shapes: Sequence[Tuple[int, int]],
+                value_maps: Sequence[torch.Tensor],
                 output_scale: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Sample ``value`` around ``reference_points`` for every query.
+        """Sample the value maps around ``reference_points`` for every query.
 
         Args:
             query (Tensor): Queries, shape (B, Nq, C).
             reference_points (Tensor): Normalised (x, y) in [0, 1], shape
                 (B or 1, Nq, 2); shared by all levels.
-            value (Tensor): Flattened multi-level values, shape (B, Nv, C).
-            spatial_shapes (Sequence[tuple[int, int]]): (H, W) per level,
-                in the order of ``value``.
-            output_scale (Tensor, optional): Per-channel scale (C, ) of the
-                output, folded into ``output_proj``.
-
-        Returns:
-            Tensor: Attention output, shape (B, Nq, C).
-        """
-        self._check_levels(spatial_shapes)
-        with torch.autocast(device_type=query.device.type, enabled=False):
-            maps = value_tokens_to_maps(
-                self.value_proj(value.float()), spatial_shapes)
-        return self.forward_projected(query, reference_points, maps,
-                                      output_scale)
-
-    def forward_projected(self, query: torch.Tensor,
-                          reference_points: torch.Tensor,
-                          value_maps: Sequence[torch.Tensor],
-                          output_scale: Optional[torch.Tensor] = None
-                          ) -> torch.Tensor:
-        """Like :meth:`forward`, with values already through ``value_proj``.
-
-        Args:
-            query (Tensor): Queries, shape (B, Nq, C).
-            reference_points (Tensor): Normalised (x, y), shape (B or 1, Nq,
-                2).
             value_maps (Sequence[Tensor]): Projected values of each level as
-                maps, shape (B, C * value_proj_ratio, h, w), contiguous.
+                maps, shape (B, value_dims, h, w), contiguous.
             output_scale (Tensor, optional): Per-channel scale (C, ) of the
                 output, folded into ``output_proj``.
 
         Returns:
-            Tensor: Attention output, shape (B, Nq, C).
+            Tensor: Attention output, shape (B, Nq, C), fp32.
         """
-        self._check_levels(value_maps)
+        if len(value_maps) != self.num_levels:
+            raise ValueError(f'expected {self.num_levels} value levels, got '
+                             f'{len(value_maps)}')
         with torch.autocast(device_type=query.device.type, enabled=False):
             return self._attend(query.float(), reference_points.float(),
                                 [v.float() for v in value_maps],
@@ -156,11 +126,6 @@ class MultiScaleDeformableAttention(BaseModule):
     def uses_cuda_kernel(query: torch.Tensor) -> bool:
         """Whether ``query``'s device runs mmcv's CUDA kernel."""
         return query.is_cuda and mmcv_cuda_kernel_available()
-
-    def _check_levels(self, levels) -> None:
-        if len(levels) != self.num_levels:
-            raise ValueError(f'expected {self.num_levels} value levels, got '
-                             f'{len(levels)}')
 
     def _attend(self, query, reference_points, value_maps, output_scale):
         bs, num_query, _ = query.shape
@@ -214,15 +179,3 @@ class MultiScaleDeformableAttention(BaseModule):
         return F.linear(out, self.output_proj.weight * scale[:, None],
                         self.output_proj.bias * scale)
 
-
-def flatten_levels(
-        feats: List[torch.Tensor]
-) -> Tuple[torch.Tensor, List[Tuple[int, int]]]:
-    """Flatten (B, C, H, W) maps into one (B, sum(H*W), C) token sequence.
-
-    Returns:
-        tuple: The tokens and the (H, W) of each level.
-    """
-    shapes = [tuple(f.shape[-2:]) for f in feats]
-    tokens = torch.cat([f.flatten(2).transpose(1, 2) for f in feats], dim=1)
-    return tokens, shapes

@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 
+from .feature_pool import FeaturePool
 from .modality_mixing import MultiPerceptionMixing
 
 
@@ -36,9 +37,12 @@ class MultiModalFeaturePool(BaseModule):
     Two modality-specific convolutional stems bring each image to 1/4
     resolution, :class:`MultiPerceptionMixing` fuses them, and a pyramid of
     stride-2 convolutions produces 1/8, 1/16 and 1/32 maps, each projected by a
-    1x1 convolution (with bias) to ``embed_dims`` channels. The backbone
-    flattens them (plus a level embedding) into the token pool that every
-    :class:`SupplementaryFeatureInjector` attends to.
+    1x1 convolution (with bias) to ``embed_dims`` channels plus a learned
+    level embedding: the token pool that every
+    :class:`SupplementaryFeatureInjector` attends to. The pool is returned
+    in the factored form of :class:`FeaturePool` (the projection is folded
+    into the injectors' reads, the ``embed_dims``-channel tokens are never
+    formed).
 
     Args:
         embed_dims (int): Output channels (the ViT width). Defaults to 768.
@@ -86,6 +90,8 @@ class MultiModalFeaturePool(BaseModule):
             self.projections.append(nn.Conv2d(ch, embed_dims, 1))
             prev = ch
         self.num_levels = len(pyramid_channels)
+        self.level_embed = nn.Parameter(
+            torch.randn(self.num_levels, embed_dims))
 
     def forward_pyramid(self, rgb: torch.Tensor,
                         ir: torch.Tensor) -> List[torch.Tensor]:
@@ -110,18 +116,22 @@ class MultiModalFeaturePool(BaseModule):
             outs.append(x)
         return outs
 
-    def forward(self, rgb: torch.Tensor, ir: torch.Tensor) -> List[torch.Tensor]:
-        """Compute the pool's levels.
+    def forward(self, rgb: torch.Tensor, ir: torch.Tensor) -> FeaturePool:
+        """Compute the feature pool.
 
         Args:
             rgb (Tensor): Normalised RGB image, shape (B, 3, H, W).
             ir (Tensor): Normalised IR image, shape (B, 3, H, W).
 
         Returns:
-            list[Tensor]: ``num_levels`` maps of shape (B, embed_dims, h, w) at
-            strides 8, 16, 32.
+            FeaturePool: ``num_levels`` levels at strides 8, 16, 32 (in
+            fp32, also under autocast).
         """
-        return [
-            proj(x)
-            for proj, x in zip(self.projections, self.forward_pyramid(rgb, ir))
-        ]
+        feats = self.forward_pyramid(rgb, ir)
+        with torch.autocast(device_type=rgb.device.type, enabled=False):
+            return FeaturePool([f.float() for f in feats],
+                               [p.weight for p in self.projections], [
+                                   p.bias + e
+                                   for p, e in zip(self.projections,
+                                                   self.level_embed)
+                               ])

@@ -1,29 +1,34 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Supplementary Feature Injector (SFI) of UniRGB-IR."""
-from typing import Sequence, Tuple
+import re
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, xavier_init
 
+from .feature_pool import FeaturePool
 from .multi_scale_deform_attn import MultiScaleDeformableAttention
 
 
 class SupplementaryFeatureInjector(BaseModule):
     """Read the multi-modal feature pool for every ViT token.
 
-    ``A = gamma * MSDeformAttn(query=LN(X), value=LN(F))``, where the queries
-    are the ViT's patch tokens (reference points at their grid centres) and
-    ``F`` is the feature pool. ``gamma`` is a per-channel scale that starts at
-    ``init_gamma`` (0: training starts exactly at the frozen ViT).
+    ``A = gamma * MSDeformAttn(query=LN(X), value=value_proj(LN(F)))``, where
+    the queries are the ViT's patch tokens (reference points at their grid
+    centres) and ``F`` is the feature pool. The injector owns its value path
+    (``feat_norm``, ``value_proj``) and reads the pool through
+    :meth:`FeaturePool.values`, which folds both into one small product per
+    level. ``gamma`` is a per-channel scale that starts at ``init_gamma``
+    (0: training starts exactly at the frozen ViT).
 
     Args:
         embed_dims (int): Token channels. Defaults to 768.
         num_heads (int): Deformable attention heads. Defaults to 12.
         num_levels (int): Pool levels. Defaults to 3.
         num_points (int): Sampling points per head and level. Defaults to 4.
-        value_proj_ratio (float): Value projection ratio. Defaults to 0.5.
+        value_proj_ratio (float): Value channels relative to ``embed_dims``.
+            Defaults to 0.5.
         norm_cfg (dict): Query and feature norms. Defaults to
             ``dict(type='LN', eps=1e-6)``.
         init_gamma (float): Initial value of ``gamma``. Defaults to 0.
@@ -40,58 +45,48 @@ class SupplementaryFeatureInjector(BaseModule):
                  init_gamma: float = 0.,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
+        value_dims = int(embed_dims * value_proj_ratio)
         self.query_norm = build_norm_layer(norm_cfg, embed_dims)[1]
         self.feat_norm = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.value_proj = nn.Linear(embed_dims, value_dims)
+        xavier_init(self.value_proj, distribution='uniform', bias=0.)
         self.attn = MultiScaleDeformableAttention(
             embed_dims=embed_dims,
+            value_dims=value_dims,
             num_heads=num_heads,
             num_levels=num_levels,
-            num_points=num_points,
-            value_proj_ratio=value_proj_ratio)
+            num_points=num_points)
         self.gamma = nn.Parameter(torch.full((embed_dims, ), init_gamma))
+        self._register_load_state_dict_pre_hook(_rename_legacy_keys)
 
     def forward(self, query: torch.Tensor, reference_points: torch.Tensor,
-                feat: torch.Tensor,
-                spatial_shapes: Sequence[Tuple[int, int]]) -> torch.Tensor:
+                pool: FeaturePool) -> torch.Tensor:
         """Compute the supplementary features for the tokens ``query``.
 
         Args:
             query (Tensor): ViT patch tokens, shape (B, N, C).
             reference_points (Tensor): Token centres, shape (1, N, 2).
-            feat (Tensor): Feature pool tokens, shape (B, M, C).
-            spatial_shapes (Sequence[tuple[int, int]]): (h, w) of each level.
+            pool (FeaturePool): The multi-modal feature pool.
 
         Returns:
             Tensor: ``gamma``-scaled features, shape (B, N, C), in the dtype
             of ``query``.
         """
+        with torch.autocast(device_type=query.device.type, enabled=False):
+            values = pool.values(self.feat_norm.weight, self.feat_norm.bias,
+                                 self.feat_norm.eps, self.value_proj.weight,
+                                 self.value_proj.bias)
         out = self.attn(
             self.query_norm(query),
             reference_points,
-            self.feat_norm(feat),
-            spatial_shapes,
+            values,
             output_scale=self.gamma)
         return out.to(query.dtype)
 
-    def forward_projected(self, query: torch.Tensor,
-                          reference_points: torch.Tensor,
-                          value_maps: Sequence[torch.Tensor]
-                          ) -> torch.Tensor:
-        """:meth:`forward` with the pool already normed and projected.
 
-        Args:
-            query (Tensor): ViT patch tokens, shape (B, N, C).
-            reference_points (Tensor): Token centres, shape (1, N, 2).
-            value_maps (Sequence[Tensor]): ``value_proj(feat_norm(F))`` of
-                each level as a map, shape (B, C * value_proj_ratio, h, w),
-                e.g. from :func:`folded_pool_values`.
-
-        Returns:
-            Tensor: ``gamma``-scaled features, shape (B, N, C).
-        """
-        out = self.attn.forward_projected(
-            self.query_norm(query),
-            reference_points,
-            value_maps,
-            output_scale=self.gamma)
-        return out.to(query.dtype)
+def _rename_legacy_keys(state_dict, prefix, *args) -> None:
+    """Checkpoints before 0.2 kept the value projection in ``attn``."""
+    legacy = re.compile('^' + re.escape(prefix) + r'attn\.value_proj\.')
+    for key in [k for k in state_dict if legacy.match(k)]:
+        state_dict[legacy.sub(prefix + 'value_proj.', key)] = state_dict.pop(
+            key)

@@ -1,8 +1,10 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-from .foundation_checkpoint import (CheckpointError, load_foundation_state,
-                                    read_checkpoint, unwrap_state_dict)
+from .foundation_checkpoint import (CheckpointError, fit_pos_embed,
+                                    foundation_state, load_foundation,
+                                    read_checkpoint, read_foundation,
+                                    unwrap_state_dict)
 
 __all__ = [
-    'CheckpointError', 'load_foundation_state', 'read_checkpoint',
-    'unwrap_state_dict'
+    'CheckpointError', 'fit_pos_embed', 'foundation_state', 'load_foundation',
+    'read_checkpoint', 'read_foundation', 'unwrap_state_dict'
 ]

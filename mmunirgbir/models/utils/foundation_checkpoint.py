@@ -1,20 +1,27 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""Read ViT checkpoints of many origins and fit them to a timm ViT.
+"""Read ViT checkpoints of many origins and fit them to a timm foundation.
 
 Supported: timm state dicts (``.pth``/``.bin``/``.safetensors``), MAE and
-DeiT releases (weights under ``model``), detectron2 ViTDet ``.pkl`` files
-(numpy arrays, keys under ``backbone.net.``) and mmengine checkpoints (under
-``state_dict``, keys possibly under ``backbone.vit.`` when the file is a whole
-mmunirgbir detector or segmentor).
+DeiT releases (weights under ``model``), the original DINOv2 / DINOv3 / EVA
+layouts (converted by timm's checkpoint filters), detectron2 ViTDet ``.pkl``
+files (numpy arrays, keys under ``backbone.net.``) and mmengine checkpoints
+(under ``state_dict``, keys possibly under ``backbone.vit.`` when the file is
+a whole mmunirgbir detector or segmentor).
 """
 import math
 import os.path as osp
-import pickle
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 import torch
-from timm.layers import resample_abs_pos_embed, resample_patch_embed
+import torch.nn as nn
+from mmengine.logging import MMLogger
+from mmengine.runner import CheckpointLoader
+from timm.layers import resample_abs_pos_embed
+from timm.models.eva import Eva
+from timm.models.eva import checkpoint_filter_fn as eva_filter
+from timm.models.vision_transformer import \
+    checkpoint_filter_fn as vit_filter
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -27,50 +34,20 @@ class CheckpointError(RuntimeError):
     """A foundation checkpoint could not be read or does not fit the ViT."""
 
 
-class _NumpyUnpickler(pickle.Unpickler):
-    """Unpickler for detectron2 ``.pkl`` files: numpy arrays and dicts only."""
-    _ALLOWED = {
-        ('numpy.core.multiarray', '_reconstruct'),
-        ('numpy._core.multiarray', '_reconstruct'),
-        ('numpy.core.multiarray', 'scalar'),
-        ('numpy._core.multiarray', 'scalar'),
-        ('numpy', 'ndarray'),
-        ('numpy', 'dtype'),
-        ('collections', 'OrderedDict'),
-    }
-
-    def __init__(self, file, path: str) -> None:
-        super().__init__(file, encoding='latin1')
-        self.path = path
-
-    def find_class(self, module: str, name: str):
-        if (module, name) in self._ALLOWED or (
-                module.startswith('numpy') and name.endswith('DType')):
-            return super().find_class(module, name)
-        raise CheckpointError(
-            f'{self.path}: refusing to unpickle {module}.{name}; a weights '
-            'file should contain only arrays. Convert it with '
-            'tools/model_converters if you trust it.')
-
-
 def read_checkpoint(path: str) -> dict:
-    """Read a checkpoint file into a dict without running arbitrary code.
+    """Read a checkpoint through mmengine's ``CheckpointLoader``.
+
+    Local files go through :func:`mmunirgbir.utils.load_from_local`, which
+    never runs arbitrary code (``.pth`` with ``weights_only``,
+    ``.safetensors``, numpy-only ``.pkl``); URLs use mmengine's loaders.
 
     Raises:
         CheckpointError: If the file is missing or cannot be read safely.
     """
-    if not osp.isfile(path):
+    if '://' not in path and not osp.isfile(path):
         raise CheckpointError(f'{path}: checkpoint file not found')
     try:
-        if path.endswith('.safetensors'):
-            from safetensors.torch import load_file
-            return load_file(path, device='cpu')
-        if path.endswith('.pkl'):
-            with open(path, 'rb') as f:
-                return _NumpyUnpickler(f, path).load()
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except CheckpointError:
-        raise
+        return CheckpointLoader.load_checkpoint(path, map_location='cpu')
     except Exception as e:  # noqa: BLE001 - re-raised with the file's name
         raise CheckpointError(f'{path}: cannot load checkpoint: {e}') from e
 
@@ -121,89 +98,153 @@ def _grid_prefix(num_tokens: int) -> Tuple[int, int]:
         f'cannot read a square position grid from {num_tokens} tokens')
 
 
-def fit_to_vit(state_dict: StateDict, model_state: StateDict,
-               grid_size: Tuple[int, int],
-               num_prefix_embed: int) -> Tuple[StateDict, List[str]]:
-    """Resample position and patch embeddings to the model's shapes.
+def fit_pos_embed(pos: torch.Tensor, vit: nn.Module) -> Tuple[torch.Tensor,
+                                                               List[str]]:
+    """Fit a checkpoint's position table to ``vit``'s grid and prefix rows.
 
-    Args:
-        state_dict (dict): Checkpoint tensors with model key names.
-        model_state (dict): The model's own state dict (target shapes).
-        grid_size (tuple[int, int]): The model's pos-embed grid (h, w).
-        num_prefix_embed (int): Prefix (class/register) rows in the model's
-            ``pos_embed``.
-
-    Returns:
-        tuple: The fitted state dict and notes on the conversions.
+    Class-token rows the model does not have are dropped; the grid is
+    resampled bicubically *without* antialiasing, as ViTDet, DINOv2 and the
+    HF ports do (timm's own resizing antialiases, which changes DINOv2's
+    features by up to 5 % at 224 px).
     """
-    notes: List[str] = []
-    sd = dict(state_dict)
-    pos = sd.get('pos_embed')
-    if pos is not None and 'pos_embed' in model_state:
-        if pos.dim() == 4:  # (1, H, W, C) layouts (e.g. SAM / ViTDet variants)
-            pos = pos.flatten(1, 2)
-        prefix, side = _grid_prefix(pos.shape[1])
-        if prefix and not num_prefix_embed:
-            pos = pos[:, prefix:]
-            notes.append(
-                f'pos_embed: dropped {prefix} class-token position(s)')
-        elif prefix != num_prefix_embed:
-            raise CheckpointError(
-                f'pos_embed has {prefix} prefix positions but the model '
-                f'expects {num_prefix_embed}')
-        if (side, side) != tuple(grid_size):
-            pos = resample_abs_pos_embed(
-                pos,
-                new_size=list(grid_size),
-                old_size=[side, side],
-                num_prefix_tokens=num_prefix_embed,
-                interpolation='bicubic',
-                antialias=False)
-            notes.append(f'pos_embed: grid {side}x{side} -> '
-                                    f'{grid_size[0]}x{grid_size[1]}')
-        sd['pos_embed'] = pos
-    key = 'patch_embed.proj.weight'
-    if key in sd and key in model_state and \
-            sd[key].shape[-2:] != model_state[key].shape[-2:]:
-        old = tuple(sd[key].shape[-2:])
-        sd[key] = resample_patch_embed(
-            sd[key], list(model_state[key].shape[-2:]),
-            interpolation='bicubic', antialias=True)
-        notes.append(f'{key}: patch {old[0]}x{old[1]} -> '
-                                f'{sd[key].shape[-2]}x{sd[key].shape[-1]}')
-    return sd, notes
-
-
-def load_foundation_state(path: str,
-                          model_state: StateDict,
-                          grid_size: Tuple[int, int],
-                          num_prefix_embed: int,
-                          prefix: Optional[str] = None
-                          ) -> Tuple[StateDict, List[str]]:
-    """Read ``path`` and return ViT tensors fitted to ``model_state``.
-
-    Args:
-        path (str): Checkpoint file.
-        model_state (dict): The ViT's state dict.
-        grid_size (tuple[int, int]): The ViT's pos-embed grid.
-        num_prefix_embed (int): Prefix rows of the ViT's ``pos_embed``.
-        prefix (str, optional): Key prefix to select (as in mmengine's
-            ``Pretrained`` init ``prefix``); detected when None.
-
-    Returns:
-        tuple: The state dict to load and notes on what was converted.
-    """
-    sd = unwrap_state_dict(read_checkpoint(path))
-    if not sd:
-        raise CheckpointError(f'{path}: no tensors found in the checkpoint')
     notes = []
+    if pos.dim() == 4:  # (1, H, W, C) layouts (e.g. SAM / ViTDet variants)
+        pos = pos.flatten(1, 2)
+    num_prefix_embed = 0 if vit.no_embed_class else vit.num_prefix_tokens
+    prefix, side = _grid_prefix(pos.shape[1])
+    if prefix and not num_prefix_embed:
+        pos = pos[:, prefix:]
+        notes.append(f'pos_embed: dropped {prefix} class-token position(s)')
+    elif prefix != num_prefix_embed:
+        raise CheckpointError(f'pos_embed has {prefix} prefix positions but '
+                              f'the model expects {num_prefix_embed}')
+    grid = tuple(vit.patch_embed.grid_size)
+    if (side, side) != grid:
+        pos = resample_abs_pos_embed(
+            pos,
+            new_size=list(grid),
+            old_size=[side, side],
+            num_prefix_tokens=num_prefix_embed,
+            interpolation='bicubic',
+            antialias=False)
+        notes.append(f'pos_embed: grid {side}x{side} -> {grid[0]}x{grid[1]}')
+    return pos, notes
+
+
+def foundation_state(
+        checkpoint: dict,
+        vit: nn.Module,
+        prefix: Optional[str] = None
+) -> Tuple[StateDict, List[str], List[str], List[str]]:
+    """The ViT tensors of a checkpoint, fitted to ``vit``.
+
+    The key layout is converted by timm's own checkpoint filter of the
+    model's family (e.g. DINOv2 / DINOv3 / EVA releases, patch embeddings of
+    another size resampled as FlexiViT does), the position table by
+    :func:`fit_pos_embed`.
+
+    Args:
+        checkpoint (dict): A read checkpoint (timm, MAE, DeiT, DINOv2/v3,
+            EVA, detectron2 ViTDet or mmengine).
+        vit (nn.Module): The timm ``VisionTransformer`` or ``Eva``.
+        prefix (str, optional): Key prefix of the ViT in the checkpoint (as
+            in mmengine's ``Pretrained`` init); detected when None.
+
+    Returns:
+        tuple: The state dict (ViT keys only), notes on what was converted,
+        missing ViT keys and unused checkpoint keys.
+
+    Raises:
+        CheckpointError: If no tensors are found or shapes disagree.
+    """
+    sd = unwrap_state_dict(checkpoint)
+    if not sd:
+        raise CheckpointError('no tensors found in the checkpoint')
+    model_state = vit.state_dict()
     if prefix is not None:
         prefix = prefix if prefix.endswith('.') or not prefix else prefix + '.'
         sd = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
-        used = prefix
     else:
-        sd, used = strip_prefix(sd, model_state.keys())
-    if used:
-        notes.append(f'stripped key prefix "{used}"')
-    sd, converted = fit_to_vit(sd, model_state, grid_size, num_prefix_embed)
-    return sd, notes + converted
+        sd, prefix = strip_prefix(sd, model_state.keys())
+    notes = [f'stripped key prefix "{prefix}"'] if prefix else []
+    pos = sd.pop('pos_embed', None)
+    patch = 'patch_embed.proj.weight'
+    old_patch = tuple(sd[patch].shape[-2:]) if patch in sd else None
+    filter_fn = eva_filter if isinstance(vit, Eva) else vit_filter
+    sd = dict(filter_fn(sd, vit))
+    if old_patch and patch in sd and old_patch != sd[patch].shape[-2:]:
+        notes.append(f'{patch}: patch {old_patch[0]}x{old_patch[1]} -> '
+                     f'{sd[patch].shape[-2]}x{sd[patch].shape[-1]}')
+    if pos is not None and vit.pos_embed is not None:
+        sd['pos_embed'], pos_notes = fit_pos_embed(pos, vit)
+        notes += pos_notes
+    wrong = [
+        k for k, v in sd.items()
+        if k in model_state and v.shape != model_state[k].shape
+    ]
+    if wrong:
+        raise CheckpointError('shape mismatch for ' + ', '.join(
+            f'{k} {tuple(sd[k].shape)} vs model '
+            f'{tuple(model_state[k].shape)}' for k in wrong[:8]))
+    missing = [k for k in model_state if k not in sd]
+    unused = [k for k in sd if k not in model_state]
+    return ({k: v for k, v in sd.items() if k in model_state}, notes,
+            missing, unused)
+
+
+def read_foundation(
+        path: str,
+        vit: nn.Module,
+        prefix: Optional[str] = None
+) -> Tuple[StateDict, List[str], List[str], List[str]]:
+    """:func:`read_checkpoint` + :func:`foundation_state`, errors naming the
+    file."""
+    try:
+        return foundation_state(read_checkpoint(path), vit, prefix)
+    except CheckpointError as e:
+        if str(e).startswith(path):
+            raise
+        raise CheckpointError(f'{path}: {e}') from e
+
+
+def load_foundation(vit: nn.Module,
+                    path: str,
+                    prefix: Optional[str] = None,
+                    allow_missing: bool = False) -> None:
+    """Load the ViT weights of the checkpoint ``path`` and log a summary.
+
+    Args:
+        vit (nn.Module): The timm ``VisionTransformer`` or ``Eva``.
+        path (str): The checkpoint (any layout of :func:`foundation_state`).
+        prefix (str, optional): Key prefix of the ViT; detected when None.
+        allow_missing (bool): Warn instead of raising when ViT weights are
+            missing (a ViT that is fine-tuned may start partly random).
+
+    Raises:
+        CheckpointError: If the file cannot be read, or a ViT weight is
+            missing and ``allow_missing`` is False.
+    """
+    logger = MMLogger.get_current_instance()
+    state, notes, missing, unused = read_foundation(path, vit, prefix)
+    total = len(vit.state_dict())
+    if missing:
+        msg = (f'{path}: {len(missing)} of {total} ViT weights missing from '
+               f'the checkpoint: {_short(missing)}')
+        if not allow_missing:
+            raise CheckpointError(
+                msg + '. Refusing to train a frozen ViT that did not load '
+                '(check the key names / prefix, or convert the file with '
+                'tools/model_converters).')
+        logger.warning(msg)
+    vit.load_state_dict(state, strict=False)
+    logger.info(f'UniRGBIRViT: loaded {len(state)}/{total} ViT tensors from '
+                f'{path}' + (f' ({"; ".join(notes)})' if notes else ''))
+    if unused:
+        logger.info(f'UniRGBIRViT: {len(unused)} checkpoint tensors unused: '
+                    f'{_short(unused)}')
+
+
+def _short(keys: List[str], n: int = 8) -> str:
+    keys = list(keys)
+    return ', '.join(keys[:n]) + (f' ... (+{len(keys) - n})'
+                                  if len(keys) > n else '')

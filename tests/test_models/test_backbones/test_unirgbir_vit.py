@@ -10,12 +10,15 @@ from timm.layers import resample_abs_pos_embed
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models import UniRGBIRViT
 from mmunirgbir.models.utils import CheckpointError
+from ..literal_unirgbir import literal_backbone
+from .backbone_reference import (CONFIGS, fill_by_name, read_reference,
+                                 reference_input)
 
 #: a 4-block, 64-wide ViT: the full code path in milliseconds
 TINY = dict(
     vit_name='vit_base_patch16_224',
     vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
-    num_heads=4,
+    sfi_cfg=dict(num_heads=4),
     global_attn_indexes=(1, 3),
     mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
 
@@ -39,12 +42,13 @@ def test_reference_configuration_parameter_counts():
     assert count(model, trainable=True) == 8_904_400
     assert count(model.vit, trainable=True) == 0
     assert count(model.vit) == 85_795_584  # ViT-B/16 without head and norm
-    assert count(model.mfp) == 1_652_752
+    # the MFP 1,652,752 and, owned by it, the level embedding 2,304
+    assert count(model.mfp) == 1_652_752 + 2_304
     assert count(model.mfp.rgb_stem) + count(model.mfp.ir_stem) == 151_680
     assert count(model.mfp.mixing) == 47_504
     assert count(model.mfp.pyramid) == 959_744
     assert count(model.mfp.projections) == 493_824
-    assert model.level_embed.numel() == 2_304
+    assert model.mfp.level_embed.numel() == 2_304
     assert [count(m) for m in model.injectors] == [927_024] * 4
     assert [count(m) for m in model.gates] == [1_180_416] * 3
     assert all(not torch.any(m.gamma) for m in model.injectors)
@@ -127,34 +131,50 @@ def test_optimizer_step_trains_only_the_adapter():
     assert not model.vit.training  # frozen ViT stays in eval mode
 
 
-@pytest.mark.parametrize('kwargs', [{}, dict(modality='ir')])
-def test_folded_pool_equals_literal_formulation(kwargs):
-    """The default (folded) pool reading == project, embed, norm, project."""
-    models = [
-        tiny(fold_pool_projection=fold, out_indices=(0, 1, 2, 3), **kwargs)
-        for fold in (True, False)
-    ]
-    assert [m.fold_pool_projection for m in models] == [True, False]
+@pytest.mark.parametrize('kwargs', [{}, dict(modality='ir'),
+                                    dict(with_cls_token=True)])
+def test_backbone_matches_literal_formulation(kwargs):
+    """The folded pool read and our sampling == the literal formulation
+    (project, embed, norm, project; mmcv's reference), outputs and
+    gradients."""
+    model = tiny(out_indices=(0, 1, 2, 3), **kwargs).train()
     torch.manual_seed(1)
-    for inj in models[0].injectors:  # leave the identity initialisation
+    for inj in model.injectors:  # leave the identity initialisation
         inj.gamma.data.normal_()
         inj.feat_norm.weight.data.normal_()
         inj.feat_norm.bias.data.normal_()
-    models[1].load_state_dict(models[0].state_dict())
+        # off the pixel grid, where bilinear sampling has no gradient
+        inj.attn.sampling_offsets.bias.data.add_(0.3 * torch.randn(
+            inj.attn.sampling_offsets.bias.shape))
     x = torch.randn(2, 6, 64, 96)
-    outs = [m.train()(x) for m in models]
-    for a, b in zip(*outs):
+    ours, ref = model(x), literal_backbone(model, x)
+    for a, b in zip(ours, ref):
         assert (a - b).abs().max() < 1e-4 * (1 + b.abs().max())
-    for m, o in zip(models, outs):
-        sum(t.square().mean() for t in o).backward()
-    literal = dict(models[1].named_parameters())
-    for name, p in models[0].named_parameters():
-        if not p.requires_grad:
-            continue
-        ref = literal[name].grad
-        assert p.grad is not None and ref is not None, name
-        assert (p.grad - ref).abs().max() <= 1e-3 * (
-            1e-3 + ref.abs().max()), name
+    params = [p for p in model.parameters() if p.requires_grad]
+    grads = [
+        torch.autograd.grad(
+            sum(t.square().mean() for t in outs), params, allow_unused=True)
+        for outs in (ours, ref)
+    ]
+    for (name, _), a, b in zip(
+        [(n, p) for n, p in model.named_parameters() if p.requires_grad],
+            *grads):
+        assert a is not None and b is not None, name
+        assert (a - b).abs().max() <= 1e-3 * (1e-3 + b.abs().max()), name
+
+
+@pytest.mark.parametrize('key', sorted(CONFIGS))
+def test_same_outputs_as_the_first_layout(key):
+    """Weights saved under the first key layout (level embedding in the
+    backbone, value projections inside the attention) load strictly and
+    give the outputs that layout's code gave (tests/fixtures)."""
+    shapes, reference = read_reference(key)
+    model = UniRGBIRViT(**CONFIGS[key]).eval()
+    model.load_state_dict(fill_by_name(shapes), strict=True)
+    with torch.no_grad():
+        outs = model(reference_input())
+    for out, ref in zip(outs, reference):
+        torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize('device,dtype', [
@@ -168,7 +188,9 @@ def test_folded_pool_equals_literal_formulation(kwargs):
 def test_mixed_precision_training_step(device, dtype):
     """Under autocast a step runs end to end: the sampling and pool reading
     stay fp32, the gate mixes dtypes."""
-    model = tiny(out_indices=(0, 1, 2, 3), init_gamma=0.5).to(device).train()
+    model = tiny(
+        out_indices=(0, 1, 2, 3),
+        sfi_cfg=dict(num_heads=4, init_gamma=0.5)).to(device).train()
     x = torch.randn(2, 6, 64, 96, device=device)
     with torch.autocast(device, dtype=dtype):
         outs = model(x)
@@ -183,7 +205,8 @@ def test_gradient_checkpointing_matches():
     x = torch.randn(1, 6, 64, 64)
     outs, grads = [], []
     for with_cp in (False, True):
-        model = tiny(with_cp=with_cp, init_gamma=0.5)
+        model = tiny(
+            with_cp=with_cp, sfi_cfg=dict(num_heads=4, init_gamma=0.5))
         y = model(x)[0]
         y.square().mean().backward()
         outs.append(y.detach())
@@ -300,7 +323,7 @@ def _dinov2(**kwargs) -> UniRGBIRViT:
     cfg = dict(
         vit_name='vit_small_patch14_dinov2',
         img_size=518,
-        num_heads=6,
+        sfi_cfg=dict(num_heads=6),
         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
     cfg.update(kwargs)
     return UniRGBIRViT(**cfg)
@@ -335,3 +358,121 @@ def test_real_dinov2_resampled_to_patch16(dinov2_weights):
     with torch.no_grad():
         out = model(torch.randn(1, 6, 128, 160))[0]
     assert out.shape == (1, 384, 8, 10) and torch.isfinite(out).all()
+
+
+# --------------------------------------------------------------------------- #
+# Eva foundations (rotary position embeddings): DINOv3, EVA-02
+# --------------------------------------------------------------------------- #
+def tiny_eva(vit_name='vit_base_patch16_dinov3', **kwargs) -> UniRGBIRViT:
+    return tiny(
+        vit_name=vit_name,
+        with_cls_token=True,
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2, qkv_bias=True),
+        **kwargs)
+
+
+def test_eva_dinov3_identity_at_init_and_equals_timm():
+    """Class + 4 register tokens kept, RoPE for the grid of every input
+    (here an odd size, padded), injectors between the blocks."""
+    model = tiny_eva(out_indices=(0, 1, 2, 3)).eval()
+    assert isinstance(model.vit, timm.models.eva.Eva)
+    assert model.num_prefix_tokens == 5 and model.vit.pos_embed is None
+    x = torch.randn(2, 6, 90, 118)
+    with torch.no_grad():
+        outs, ref = model(x), model.forward_foundation(x)
+        padded = torch.nn.functional.pad(x[:, :3], (0, 10, 0, 6))
+        theirs = model.vit.forward_intermediates(
+            padded, indices=[0, 1, 2, 3], norm=False, output_fmt='NCHW',
+            intermediates_only=True)
+    for o, r, t in zip(outs, ref, theirs):
+        assert o.shape == (2, 64, 6, 8)
+        assert (o - r).abs().max() < 1e-5
+        assert (r - t).abs().max() < 1e-5
+    # the adapter reaches the ViT once it is switched on
+    model.injectors[0].gamma.data.fill_(1.)
+    with torch.no_grad():
+        assert (model(x)[3] - ref[3]).abs().max() > 1e-4
+
+
+def test_eva02_absolute_and_rotary_positions_equal_timm():
+    """EVA-02 (absolute + rotary positions): timm's forward at the
+    pre-training grid (elsewhere the absolute table is resized without
+    antialiasing, unlike timm's dynamic path)."""
+    model = tiny_eva('eva02_small_patch14_224', out_indices=(0, 1, 2, 3))
+    model.eval()
+    assert model.vit.pos_embed is not None and model.vit.rope is not None
+    x = torch.randn(1, 6, 224, 224)
+    with torch.no_grad():
+        outs = model(x)
+        theirs = model.vit.forward_intermediates(
+            x[:, :3], indices=[0, 1, 2, 3], norm=False, output_fmt='NCHW',
+            intermediates_only=True)
+        assert model(torch.randn(1, 6, 100, 130))[0].shape == (1, 64, 8, 10)
+    for o, t in zip(outs, theirs):
+        assert (o - t).abs().max() < 1e-5
+
+
+def test_eva_trains_only_the_adapter_and_refuses_windows():
+    model = tiny_eva().train()
+    optim = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    vit_before = {k: v.clone() for k, v in model.vit.state_dict().items()}
+    for _ in range(2):
+        optim.zero_grad()
+        model(torch.randn(2, 6, 64, 80))[0].mean().backward()
+        optim.step()
+    assert all(torch.equal(v, vit_before[k])
+               for k, v in model.vit.state_dict().items())
+    assert model.injectors[0].gamma.abs().sum() > 0
+    with pytest.raises(ValueError, match='window attention'):
+        tiny_eva(window_size=4)
+
+
+def _dinov3_original_layout(vit) -> dict:
+    """A DINOv3 checkpoint in Meta's key layout, from a timm Eva's keys."""
+    out = {'mask_token': torch.randn(1, vit.embed_dim)}
+    for key, value in vit.state_dict().items():
+        value = torch.randn_like(value)
+        if key.endswith('attn.q_bias'):
+            v_bias = torch.randn_like(value)
+            out[key.replace('q_bias', 'qkv.bias')] = torch.cat(
+                [value, torch.zeros_like(value), v_bias])
+            out[key.replace('q_bias', 'qkv.bias_mask')] = torch.ones(
+                3 * value.numel())
+            continue
+        if key.endswith('attn.v_bias'):
+            continue
+        key = key.replace('reg_token', 'storage_tokens')
+        key = key.replace('gamma_1', 'ls1.gamma').replace('gamma_2',
+                                                          'ls2.gamma')
+        out[key] = value
+    out['rope_embed.periods'] = torch.randn(8)
+    return out
+
+
+def test_dinov3_original_checkpoint_loads_completely(tmp_path):
+    model = tiny_eva()
+    original = _dinov3_original_layout(model.vit)
+    assert 'storage_tokens' in original and not any(
+        k.endswith('q_bias') for k in original)
+    path = tmp_path / 'dinov3_vitb16_pretrain.pth'
+    torch.save(original, path)
+    fresh = tiny_eva(pretrained=str(path))
+    fresh.init_weights()  # raises if any ViT weight were missing
+    state = fresh.vit.state_dict()
+    assert torch.equal(state['reg_token'], original['storage_tokens'])
+    assert torch.equal(state['blocks.1.gamma_2'],
+                       original['blocks.1.ls2.gamma'])
+    q, _, v = original['blocks.0.attn.qkv.bias'].chunk(3)
+    assert torch.equal(state['blocks.0.attn.q_bias'], q)
+    assert torch.equal(state['blocks.0.attn.v_bias'], v)
+    # timm's own layout loads too
+    timm_path = tmp_path / 'timm.pth'
+    torch.save(dict(state), timm_path)
+    tiny_eva(pretrained=str(timm_path)).init_weights()
+    # one frozen weight missing: refused
+    del original['blocks.2.mlp.fc1.weight']
+    torch.save(original, path)
+    with pytest.raises(CheckpointError,
+                       match='blocks.2.mlp.fc1.weight.*Refusing'):
+        tiny_eva(pretrained=str(path)).init_weights()

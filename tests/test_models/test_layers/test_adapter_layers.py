@@ -11,8 +11,9 @@ import mmunirgbir  # noqa: F401
 from mmunirgbir.models.layers import (InjectionGate, MultiModalFeaturePool,
                                       MultiScaleDeformableAttention,
                                       SupplementaryFeatureInjector,
-                                      flatten_levels, folded_pool_values,
                                       multi_scale_deformable_sampling)
+from ..literal_unirgbir import (literal_attention, literal_injector,
+                                literal_pool)
 
 SHAPES = [(5, 7), (3, 4), (2, 2)]
 
@@ -44,69 +45,50 @@ def test_sampling_matches_mmcv_reference(batch, num_query):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
 
-def _literal_msda(attn, query, ref_points, value, shapes, scale):
-    """Deformable DETR attention written out with mmcv's reference."""
-    bs, nq, _ = query.shape
-    heads, levels, points = attn.num_heads, attn.num_levels, attn.num_points
-    v = attn.value_proj(value).view(bs, value.shape[1], heads, -1)
-    off = attn.sampling_offsets(query).view(bs, nq, heads, levels, points, 2)
-    w = attn.attention_weights(query).view(bs, nq, heads, levels * points)
-    w = w.softmax(-1).view(bs, nq, heads, levels, points)
-    norm = torch.tensor(shapes, dtype=torch.float32).flip(-1)
-    loc = ref_points[:, :, None, None, None, :] + \
-        off / norm[None, None, None, :, None, :]
-    out = multi_scale_deformable_attn_pytorch(v, shapes, loc, w)
-    return attn.output_proj(out) * scale
+def _maps(value, shapes):
+    """Value tokens (B, Nv, V) -> per-level maps (B, V, h, w)."""
+    return [
+        v.transpose(1, 2).reshape(v.shape[0], v.shape[2], h, w)
+        for v, (h, w) in zip(_split(value, shapes), shapes)
+    ]
 
 
 def test_deformable_attention_matches_literal_formulation():
     torch.manual_seed(0)
     attn = MultiScaleDeformableAttention(
-        embed_dims=32, num_heads=4, num_levels=3, num_points=2)
+        embed_dims=32, value_dims=16, num_heads=4, num_levels=3,
+        num_points=2)
     for p in attn.parameters():  # leave the zero / uniform initialisation
         p.data.normal_(std=0.3)
     query = torch.randn(2, 6, 32, requires_grad=True)
     ref_points = torch.rand(1, 6, 2)
-    value = torch.randn(2, sum(h * w for h, w in SHAPES), 32,
+    value = torch.randn(2, sum(h * w for h, w in SHAPES), 16,
                         requires_grad=True)
     scale = torch.randn(32, requires_grad=True)
-    ours = attn(query, ref_points, value, SHAPES, output_scale=scale)
-    ref = _literal_msda(attn, query, ref_points, value, SHAPES, scale)
+    ours = attn(query, ref_points, _maps(value, SHAPES), output_scale=scale)
+    ref = literal_attention(attn, query, ref_points, value, SHAPES, scale)
     torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
     params = [query, value, scale] + list(attn.parameters())
     for a, b in zip(_grads(ours, params), _grads(ref, params)):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
-    # values projected elsewhere, passed as maps
-    maps = [
-        attn.value_proj(v).transpose(1, 2).reshape(2, 16, h, w)
-        for v, (h, w) in zip(_split(value, SHAPES), SHAPES)
-    ]
-    torch.testing.assert_close(
-        attn.forward_projected(query, ref_points, maps, output_scale=scale),
-        ours, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match='expected 3 value levels'):
-        attn(query, ref_points, value, SHAPES[:2])
-    with pytest.raises(ValueError, match='do not add up'):
-        attn(query, ref_points, value[:, 1:], SHAPES)
+        attn(query, ref_points, _maps(value, SHAPES)[:2])
 
 
 @pytest.mark.parametrize('offset', [0., 100.])
-def test_folded_pool_values_match_norm_and_projection(offset):
-    """Folded values == value_proj(LN(proj(x) + level_embed)) per injector.
+def test_feature_pool_read_matches_norm_and_projection(offset):
+    """Each injector's read of the folded pool == value_proj(LN(F)), F the
+    literal pool (projections + level embedding), values and gradients.
 
     ``offset`` shifts every pooled feature by a large constant (mean far
     from 0 relative to the spread), where a careless fold loses precision.
     """
     torch.manual_seed(0)
-    dims, chans = 48, (8, 16, 16)
-    feats = [
-        torch.randn(2, c, h, w).contiguous(memory_format=torch.channels_last)
-        for c, (h, w) in zip(chans, SHAPES)
-    ]
-    projections = [torch.nn.Conv2d(c, dims, 1) for c in chans]
-    for p in projections:
+    dims = 48
+    mfp = MultiModalFeaturePool(
+        embed_dims=dims, stem_channels=16, pyramid_channels=(8, 16, 16))
+    for p in mfp.projections:
         p.bias.data += offset
-    level_embed = torch.randn(3, dims, requires_grad=True)
     injectors = [
         SupplementaryFeatureInjector(
             embed_dims=dims, num_heads=4, num_points=2) for _ in range(2)
@@ -114,47 +96,67 @@ def test_folded_pool_values_match_norm_and_projection(offset):
     for inj in injectors:
         inj.feat_norm.weight.data.normal_()
         inj.feat_norm.bias.data.normal_()
-    ours = folded_pool_values(
-        feats, [p.weight for p in projections],
-        [p.bias for p in projections], level_embed,
-        [i.feat_norm.weight for i in injectors],
-        [i.feat_norm.bias for i in injectors],
-        [i.attn.value_proj.weight for i in injectors],
-        [i.attn.value_proj.bias for i in injectors],
-        injectors[0].feat_norm.eps)
-    levels = [
-        p(f) + level_embed[i].view(1, -1, 1, 1)
-        for i, (p, f) in enumerate(zip(projections, feats))
-    ]
-    pool, shapes = flatten_levels(levels)
-    assert shapes == SHAPES
-    for inj, values in zip(injectors, ours):
-        ref = inj.attn.value_proj(inj.feat_norm(pool))
-        for v, r, (h, w) in zip(values, _split(ref, SHAPES), SHAPES):
-            assert v.shape == (2, 24, h, w) and v.is_contiguous()
-            torch.testing.assert_close(
-                v, r.transpose(1, 2).reshape(2, 24, h, w),
-                rtol=1e-4, atol=1e-4)
-    params = [level_embed] + [
-        p for m in projections + injectors for p in m.parameters()
+    rgb, ir = torch.randn(2, 3, 96, 128), torch.randn(2, 3, 96, 128)
+    pool = mfp(rgb, ir)
+    tokens, shapes = literal_pool(mfp, rgb, ir)
+    assert pool.spatial_shapes == shapes
+    ours, refs = [], []
+    for inj in injectors:
+        values = pool.values(inj.feat_norm.weight, inj.feat_norm.bias,
+                             inj.feat_norm.eps, inj.value_proj.weight,
+                             inj.value_proj.bias)
+        ref = _maps(inj.value_proj(inj.feat_norm(tokens)), shapes)
+        for v, r in zip(values, ref):
+            assert v.shape == r.shape and v.is_contiguous()
+            torch.testing.assert_close(v, r, rtol=1e-4, atol=1e-4)
+        ours += values
+        refs += ref
+    params = [
+        p for m in [mfp] + injectors for p in m.parameters()
         if p.requires_grad
     ]
-    out = torch.cat([v.flatten() for vs in ours for v in vs])
-    ref = torch.cat([
-        inj.attn.value_proj(inj.feat_norm(pool)).transpose(1, 2).flatten()
-        for inj in injectors
-    ])
-    used = [p for p in params if p is not None]
-    ga = torch.autograd.grad(out, used, torch.ones_like(out),
+    out = torch.cat([v.flatten() for v in ours])
+    ref = torch.cat([v.flatten() for v in refs])
+    ga = torch.autograd.grad(out, params, torch.ones_like(out),
                              allow_unused=True)
-    gb = torch.autograd.grad(ref, used, torch.ones_like(ref),
+    gb = torch.autograd.grad(ref, params, torch.ones_like(ref),
                              allow_unused=True)
-    for a, b, p in zip(ga, gb, used):
+    for a, b in zip(ga, gb):
         if b is None:  # parameters the values do not depend on
             assert a is None or not a.any()
             continue
         torch.testing.assert_close(a, b, rtol=2e-3, atol=2e-3 * (
             1 + b.abs().max().item()))
+
+
+def test_injector_matches_literal_formulation():
+    torch.manual_seed(0)
+    mfp = MultiModalFeaturePool(
+        embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16))
+    inj = SupplementaryFeatureInjector(
+        embed_dims=32, num_heads=4, num_points=2, init_gamma=0.5)
+    for p in inj.parameters():
+        p.data.add_(0.3 * torch.randn_like(p))
+    rgb, ir = torch.randn(1, 3, 64, 96), torch.randn(1, 3, 64, 96)
+    query, ref_points = torch.randn(1, 24, 32), torch.rand(1, 24, 2)
+    pool, shapes = literal_pool(mfp, rgb, ir)
+    torch.testing.assert_close(
+        inj(query, ref_points, mfp(rgb, ir)),
+        literal_injector(inj, query, ref_points, pool, shapes),
+        rtol=1e-4, atol=1e-4)
+
+
+def test_injector_loads_the_first_key_layout():
+    """Checkpoints of the first layout kept value_proj inside attn."""
+    inj = SupplementaryFeatureInjector(embed_dims=32, num_heads=4)
+    old = {
+        k.replace('value_proj.', 'attn.value_proj.'): v + 1
+        for k, v in inj.state_dict().items()
+    }
+    fresh = SupplementaryFeatureInjector(embed_dims=32, num_heads=4)
+    fresh.load_state_dict(old, strict=True)
+    torch.testing.assert_close(fresh.value_proj.weight,
+                               inj.value_proj.weight + 1)
 
 
 def test_feature_pool_eval_folds_batch_norm_exactly():
@@ -170,13 +172,13 @@ def test_feature_pool_eval_folds_batch_norm_exactly():
     mfp.eval()
     rgb, ir = torch.randn(2, 3, 64, 96), torch.randn(2, 3, 64, 96)
     with torch.no_grad():
-        fused = mfp(rgb, ir)
+        fused = mfp.forward_pyramid(rgb, ir)
         convs = [m for m in mfp.modules() if isinstance(m, ConvModule)]
         assert convs and all(
             m.efficient_conv_bn_eval_forward is not None for m in convs)
         for m in convs:
             m.turn_on_efficient_conv_bn_eval(False)
-        plain = mfp(rgb, ir)
+        plain = mfp.forward_pyramid(rgb, ir)
     for a, b in zip(fused, plain):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
@@ -216,15 +218,16 @@ def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
 
     torch.manual_seed(0)
     attn = MultiScaleDeformableAttention(
-        embed_dims=32, num_heads=4, num_levels=3, num_points=2)
+        embed_dims=32, value_dims=16, num_heads=4, num_levels=3,
+        num_points=2)
     for p in attn.parameters():
         p.data.normal_(std=0.3)
     query, ref_points = torch.randn(2, 6, 32), torch.rand(1, 6, 2)
-    value = torch.randn(2, sum(h * w for h, w in SHAPES), 32)
-    cpu = attn(query, ref_points, value, SHAPES)
+    value = _maps(torch.randn(2, sum(h * w for h, w in SHAPES), 16), SHAPES)
+    cpu = attn(query, ref_points, value)
     monkeypatch.setattr(msda, 'MultiScaleDeformableAttnFunction', FakeKernel)
     monkeypatch.setattr(MultiScaleDeformableAttention, 'uses_cuda_kernel',
                         staticmethod(lambda query: True))
-    gpu_branch = attn(query, ref_points, value, SHAPES)
+    gpu_branch = attn(query, ref_points, value)
     assert calls == [([list(s) for s in SHAPES], [0, 35, 47])]
     torch.testing.assert_close(gpu_branch, cpu, rtol=1e-5, atol=1e-5)

@@ -14,6 +14,7 @@ from mmunirgbir.models.layers import (MultiScaleDeformableAttention,
                                       multi_scale_deformable_sampling)
 from mmunirgbir.models.layers.multi_scale_deform_attn import \
     mmcv_cuda_kernel_available
+from ..literal_unirgbir import literal_backbone
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason='needs a CUDA GPU')
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 SHAPES = [(16, 20), (8, 10), (4, 5)]
 TINY = dict(
     vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
-    num_heads=4,
+    sfi_cfg=dict(num_heads=4, init_gamma=0.5),
     global_attn_indexes=(1, 3),
     out_indices=(0, 1, 2, 3),
     mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
@@ -53,26 +54,23 @@ def test_sampling_on_cuda_matches_mmcv_reference():
 def test_mmcv_kernel_equals_pytorch_path():
     torch.manual_seed(0)
     attn = MultiScaleDeformableAttention(
-        embed_dims=64, num_heads=4, num_levels=3, num_points=4).cuda()
+        embed_dims=64, value_dims=32, num_heads=4, num_levels=3,
+        num_points=4).cuda()
     for p in attn.parameters():
         p.data.normal_(std=0.3)
     query = torch.randn(2, 30, 64, device='cuda')
     ref_points = torch.rand(1, 30, 2, device='cuda')
-    value = torch.randn(2, sum(h * w for h, w in SHAPES), 64, device='cuda')
+    maps = [torch.randn(2, 32, h, w, device='cuda') for h, w in SHAPES]
     assert attn.uses_cuda_kernel(query)
-    kernel = attn(query, ref_points, value, SHAPES)
-    pytorch = attn.cpu()(query.cpu(), ref_points.cpu(), value.cpu(), SHAPES)
+    kernel = attn(query, ref_points, maps)
+    pytorch = attn.cpu()(query.cpu(), ref_points.cpu(),
+                         [m.cpu() for m in maps])
     torch.testing.assert_close(kernel.cpu(), pytorch, rtol=1e-4, atol=1e-4)
 
 
-def test_backbone_on_cuda_folded_equals_literal():
+def test_backbone_on_cuda_equals_literal_formulation():
     torch.manual_seed(0)
-    models = [
-        UniRGBIRViT(fold_pool_projection=fold, init_gamma=0.5, **TINY).cuda()
-        for fold in (True, False)
-    ]
-    models[1].load_state_dict(models[0].state_dict())
+    model = UniRGBIRViT(**TINY).cuda().train()
     x = torch.randn(2, 6, 64, 96, device='cuda')
-    outs = [m.train()(x) for m in models]
-    for a, b in zip(*outs):
+    for a, b in zip(model(x), literal_backbone(model, x)):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)

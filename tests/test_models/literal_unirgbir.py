@@ -1,0 +1,70 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""The UniRGB-IR adapter written out literally: the reference of the tests.
+
+The package reads the feature pool in a folded form
+(:class:`mmunirgbir.models.layers.FeaturePool`) and samples it with its own
+arrangement of the deformable attention. Here every step is written as the
+paper and Deformable DETR define it, with mmcv's PyTorch reference of the
+sampling: 1x1 projections plus level embedding, one flattened C-channel
+token pool, per injector LayerNorm and value projection, then the attention.
+"""
+from typing import List, Tuple
+
+import torch
+from mmcv.ops.multi_scale_deform_attn import \
+    multi_scale_deformable_attn_pytorch
+
+
+def literal_pool(mfp, rgb: torch.Tensor,
+                 ir: torch.Tensor) -> Tuple[torch.Tensor, List[tuple]]:
+    """The MFP's C-channel token pool (B, N, C) and its level shapes."""
+    levels = [
+        proj(f) + embed.view(1, -1, 1, 1) for proj, f, embed in zip(
+            mfp.projections, mfp.forward_pyramid(rgb, ir), mfp.level_embed)
+    ]
+    shapes = [tuple(level.shape[-2:]) for level in levels]
+    return torch.cat([f.flatten(2).transpose(1, 2) for f in levels], 1), shapes
+
+
+def literal_attention(attn, query, ref_points, value, shapes, scale=None):
+    """Deformable DETR attention on projected value tokens (B, Nv, V)."""
+    bs, nq, _ = query.shape
+    heads, levels, points = attn.num_heads, attn.num_levels, attn.num_points
+    v = value.view(bs, value.shape[1], heads, -1)
+    off = attn.sampling_offsets(query).view(bs, nq, heads, levels, points, 2)
+    w = attn.attention_weights(query).view(bs, nq, heads, levels * points)
+    w = w.softmax(-1).view(bs, nq, heads, levels, points)
+    norm = torch.tensor(
+        shapes, dtype=torch.float32, device=query.device).flip(-1)
+    loc = ref_points[:, :, None, None, None, :] + \
+        off / norm[None, None, None, :, None, :]
+    out = attn.output_proj(multi_scale_deformable_attn_pytorch(
+        v, shapes, loc, w))
+    return out if scale is None else out * scale
+
+
+def literal_injector(injector, query, ref_points, pool, shapes):
+    """``gamma * MSDeformAttn(LN(X), value_proj(LN(F)))``."""
+    value = injector.value_proj(injector.feat_norm(pool))
+    return literal_attention(injector.attn, injector.query_norm(query),
+                             ref_points, value, shapes, injector.gamma)
+
+
+def literal_backbone(model, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    """``UniRGBIRViT.forward`` with the literal pool read."""
+    rgb, ir = model._split(model._check_input(x))
+    pool, shapes = literal_pool(model.mfp, rgb, ir)
+    tokens, hw, rope = model._embed(rgb)
+    ref = model._reference_points(hw, tokens)
+    npfx = model.num_prefix_tokens
+    outs, injected = [], None
+    for stage, injector in enumerate(model.injectors):
+        patches = tokens[:, npfx:]
+        a = literal_injector(injector, patches, ref, pool, shapes)
+        injected = a if injected is None else model.gates[stage - 1](
+            a, injected)
+        tokens = torch.cat([tokens[:, :npfx], patches + injected], 1)
+        tokens = model._run_stage(stage, tokens, hw, rope)
+        if stage in model.out_indices:
+            outs.append(model._to_map(tokens, hw, stage))
+    return tuple(outs)
