@@ -4,14 +4,14 @@ import os.path as osp
 import xml.etree.ElementTree as ET
 from typing import List, Optional
 
-from mmdet.datasets import BaseDetDataset
+from mmdet.datasets import XMLDataset
 from mmengine.registry import DATASETS
 
 from .pairing import pair_by_stem, read_split_file
 
 
 @DATASETS.register_module()
-class RGBIRVOCDataset(BaseDetDataset):
+class RGBIRVOCDataset(XMLDataset):
     """Paired RGB / IR folders with one VOC XML file per pair.
 
     Layout (names are ``data_prefix`` entries under ``data_root``)::
@@ -21,8 +21,10 @@ class RGBIRVOCDataset(BaseDetDataset):
           {ir}/NAME.jpg    IR, same stem
           {ann}/NAME.xml   boxes shared by both modalities
 
-    Objects whose class is not in ``metainfo['classes']`` are dropped;
-    ``difficult`` objects become ignored instances.
+    The XML files are read by mmdet's :class:`~mmdet.datasets.XMLDataset`
+    (pixel coordinates as written, no VOC 1-based shift). Objects whose
+    class is not in ``metainfo['classes']`` are dropped; ``difficult``
+    objects become ignored instances.
 
     Args:
         ann_file (str): Optional split file (one stem per line) relative to
@@ -44,61 +46,36 @@ class RGBIRVOCDataset(BaseDetDataset):
             stems = read_split_file(self.ann_file)
         pairs = pair_by_stem(self.data_prefix['img'], self.data_prefix['ir'],
                              stems)
-        cat2label = {c: i for i, c in enumerate(self.metainfo['classes'])}
-        data_list = []
-        for stem, rgb, ir in pairs:
-            xml = osp.join(self.data_prefix['ann'], stem + '.xml')
-            data_list.append(
-                dict(img_id=stem, img_path=rgb, ir_path=ir,
-                     **self._parse_xml(xml, cat2label)))
-        return data_list
+        self.cat2label = {c: i for i, c in enumerate(self.metainfo['classes'])}
+        return [
+            dict(
+                img_id=stem,
+                img_path=rgb,
+                ir_path=ir,
+                **self._parse_xml(
+                    osp.join(self.data_prefix['ann'], stem + '.xml')))
+            for stem, rgb, ir in pairs
+        ]
 
-    @staticmethod
-    def _parse_xml(path: str, cat2label: dict) -> dict:
+    def _parse_xml(self, path: str) -> dict:
         if not osp.isfile(path):
             raise FileNotFoundError(f'annotation not found: {path}')
         try:
-            root = ET.parse(path).getroot()
+            tree = ET.parse(path)
         except ET.ParseError as e:
             raise ValueError(f'{path}: invalid XML: {e}') from e
-        size = root.find('size')
+        size = tree.getroot().find('size')
         if size is None:
             raise ValueError(f'{path}: no <size> element')
-        width = int(size.find('width').text)
-        height = int(size.find('height').text)
-        instances = []
-        for obj in root.findall('object'):
-            name = obj.find('name').text.strip()
-            if name not in cat2label:
-                continue
-            box = obj.find('bndbox')
-            x1, y1, x2, y2 = (float(box.find(k).text)
-                              for k in ('xmin', 'ymin', 'xmax', 'ymax'))
+        instances = self._parse_instance_info(tree, minus_one=False)
+        for inst in instances:
+            x1, y1, x2, y2 = inst['bbox']
             if x2 <= x1 or y2 <= y1:
-                raise ValueError(f'{path}: empty box {[x1, y1, x2, y2]} for '
-                                 f'{name}')
-            difficult = obj.find('difficult')
-            instances.append(
-                dict(
-                    bbox=[x1, y1, x2, y2],
-                    bbox_label=cat2label[name],
-                    ignore_flag=int(difficult is not None
-                                    and difficult.text.strip() == '1')))
-        return dict(width=width, height=height, instances=instances)
-
-    def filter_data(self) -> List[dict]:
-        """Drop images without boxes when ``filter_cfg.filter_empty_gt``."""
-        if self.test_mode or not self.filter_cfg:
-            return self.data_list
-        min_size = self.filter_cfg.get('min_size', 0)
-        empty = self.filter_cfg.get('filter_empty_gt', False)
-        return [
-            d for d in self.data_list
-            if min(d['width'], d['height']) >= min_size and (
-                not empty or any(not i['ignore_flag']
-                                 for i in d['instances']))
-        ]
-
+                raise ValueError(f'{path}: empty box {inst["bbox"]}')
+        return dict(
+            width=int(size.find('width').text),
+            height=int(size.find('height').text),
+            instances=instances)
 
 @DATASETS.register_module()
 class LLVIPDataset(RGBIRVOCDataset):

@@ -3,12 +3,11 @@
 import os.path as osp
 from typing import List, Optional
 
-from mmdet.datasets import BaseDetDataset
+from mmdet.datasets import BaseDetDataset, XMLDataset
 from mmengine.registry import DATASETS
 from PIL import Image
 
 from .pairing import pair_by_stem, read_split_file
-from .rgbir_voc_dataset import RGBIRVOCDataset
 
 
 @DATASETS.register_module()
@@ -93,4 +92,5 @@ class RGBIRYOLODataset(BaseDetDataset):
                      height=height, instances=instances))
         return data_list
 
-    filter_data = RGBIRVOCDataset.filter_data
+    # mmdet's filter of empty / small images for datasets without COCO ids
+    filter_data = XMLDataset.filter_data

@@ -4,6 +4,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmdet.evaluation import bbox_overlaps
 from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
 
@@ -12,19 +13,6 @@ DEFAULT_SETTINGS = {
     'reasonable': dict(min_height=55, max_occlusion=1),
     'all': dict(min_height=20, max_occlusion=2),
 }
-
-
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    inter = _intersection(box, boxes)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-12)
-
-
-def _intersection(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    w = np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])
-    h = np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])
-    return np.clip(w, 0, None) * np.clip(h, 0, None)
 
 
 def match_image(gt_boxes: np.ndarray, gt_ignore: np.ndarray,
@@ -45,22 +33,20 @@ def match_image(gt_boxes: np.ndarray, gt_ignore: np.ndarray,
     result = np.zeros(len(dt_boxes), dtype=np.int64)
     matched = np.zeros(len(gt_boxes), dtype=bool)
     care = ~gt_ignore.astype(bool)
+    ious = bbox_overlaps(dt_boxes, gt_boxes)
+    # ignored regions: intersection over the detection's area
+    ioa = bbox_overlaps(dt_boxes, gt_boxes[~care], mode='iof')
     for d in np.argsort(-dt_scores, kind='stable'):
-        box = dt_boxes[d]
         if len(gt_boxes):
-            iou = _iou(box, gt_boxes)
-            iou[~care | matched] = -1
+            iou = np.where(care & ~matched, ious[d], -1)
             best = int(np.argmax(iou))
             if iou[best] >= iou_thr:
                 matched[best] = True
                 result[d] = 1
                 continue
-            if (~care).any():
-                area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-12)
-                ioa = _intersection(box, gt_boxes[~care]) / area
-                if ioa.max() >= iou_thr:
-                    result[d] = -1
-                    continue
+            if ioa.shape[1] and ioa[d].max() >= iou_thr:
+                result[d] = -1
+                continue
         result[d] = 0
     return result
 

@@ -2,18 +2,17 @@
 """Salient object detection metrics (S, F, E-measure, MAE)."""
 import os
 import os.path as osp
+import warnings
 from collections import OrderedDict, defaultdict
 from typing import Dict, List, Optional, Sequence
 
 import mmcv
 import numpy as np
+import py_sod_metrics
 import torch
 import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
-
-from ..functional import (adaptive_scores, mae, normalize_pair, s_measure,
-                          threshold_curves)
 
 
 @METRICS.register_module()
@@ -23,8 +22,9 @@ class SaliencyMetric(BaseMetric):
     The prediction (the sigmoid saliency map of a 1-channel mmseg head, in
     ``seg_logits``) is resized to the ground truth file's original size,
     quantised to 8 bits like a saved PNG, and scored against the ground
-    truth read from ``seg_map_path`` (foreground > 128), following the
-    standard SOD evaluation (see :mod:`..functional.saliency_measures`).
+    truth read from ``seg_map_path`` (foreground > 128). The measures are
+    computed per image by ``pysodmetrics`` (the implementation of the
+    standard SOD toolboxes) and averaged over the images of a data set.
     Results are reported per ``dataset_name`` meta key (e.g. VT5000 / VT821 /
     VT1000 in one test set), and overall when there is one dataset.
 
@@ -73,18 +73,28 @@ class SaliencyMetric(BaseMetric):
                 os.makedirs(folder, exist_ok=True)
                 stem = osp.splitext(osp.basename(sample['img_path']))[0]
                 mmcv.imwrite(pred, osp.join(folder, stem + '.png'))
-            p, g = normalize_pair(pred, gt)
-            curves = threshold_curves(p, g, self.beta2)
-            adp_f, adp_e = adaptive_scores(p, g, self.beta2)
             self.results.append(
-                dict(
-                    dataset=name,
-                    fm=curves['fm'],
-                    em=curves['em'],
-                    adp_f=adp_f,
-                    adp_e=adp_e,
-                    sm=s_measure(p, g, self.alpha),
-                    mae=mae(p, g)))
+                dict(dataset=name, **self.image_scores(pred, gt)))
+
+    def image_scores(self, pred: np.ndarray, gt: np.ndarray) -> dict:
+        """pysodmetrics' scores of one 8-bit prediction and ground truth."""
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # its deprecation notices
+            measures = dict(
+                fm=py_sod_metrics.Fmeasure(beta=self.beta2),
+                em=py_sod_metrics.Emeasure(),
+                sm=py_sod_metrics.Smeasure(alpha=self.alpha),
+                mae=py_sod_metrics.MAE())
+        for measure in measures.values():
+            measure.step(pred, gt)
+        fm, em = (measures[k].get_results()[k] for k in ('fm', 'em'))
+        return dict(
+            fm=fm['curve'],
+            em=em['curve'],
+            adp_f=float(fm['adp']),
+            adp_e=float(em['adp']),
+            sm=float(measures['sm'].get_results()['sm']),
+            mae=float(measures['mae'].get_results()['mae']))
 
     @staticmethod
     def summarize(results: List[dict]) -> Dict[str, float]:
