@@ -4,52 +4,14 @@
 # IR and almost invisible in RGB at night). `make demo` generates the data
 # (tools/demo.py); so does `python tools/demo.py --data-only`.
 _base_ = [
-    'mmdet::_base_/models/faster-rcnn_r50_fpn.py', '../_base_/det_runtime.py'
+    '../_base_/models/faster-rcnn_unirgbir-vit-tiny_simplefpn.py',
+    '../_base_/det_runtime.py'
 ]
 
 data_root = 'data/synthetic_rgbir/'
 metainfo = dict(classes=('person', 'car'), palette=[(220, 20, 60),
                                                      (0, 0, 142)])
-embed_dims = 96
-channels = 64
-
-model = dict(
-    data_preprocessor=dict(
-        type='RGBIRDetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53, 114.495, 114.495, 114.495],
-        std=[58.395, 57.12, 57.375, 57.63, 57.63, 57.63],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
-    backbone=dict(
-        _delete_=True,
-        type='UniRGBIRViT',
-        vit_name='vit_base_patch16_224',
-        img_size=(128, 160),
-        patch_size=8,
-        vit_cfg=dict(embed_dim=embed_dims, depth=4, num_heads=3),
-        sfi_cfg=dict(num_heads=6),
-        mfp_cfg=dict(stem_channels=32, pyramid_channels=(64, 96, 96)),
-        out_indices=(3, )),
-    neck=dict(
-        _delete_=True,
-        type='SimpleFeaturePyramid',
-        in_channels=embed_dims,
-        out_channels=channels,
-        scale_factors=(2.0, 1.0, 0.5),
-        num_outs=4),
-    rpn_head=dict(
-        in_channels=channels,
-        feat_channels=channels,
-        anchor_generator=dict(scales=[4], strides=[4, 8, 16, 32])),
-    roi_head=dict(
-        bbox_roi_extractor=dict(
-            out_channels=channels, featmap_strides=[4, 8, 16, 32]),
-        bbox_head=dict(
-            in_channels=channels, fc_out_channels=256, num_classes=2)),
-    train_cfg=dict(
-        rpn_proposal=dict(nms_pre=1000, max_per_img=300),
-        rcnn=dict(sampler=dict(num=128))),
-    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=100)))
+model = dict(roi_head=dict(bbox_head=dict(num_classes=2)))
 
 train_pipeline = [
     dict(type='LoadRGBIRImagePair'),
@@ -122,4 +84,3 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=4, max_keep_ckpts=2))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
-visualizer = dict(type='RGBIRDetLocalVisualizer')

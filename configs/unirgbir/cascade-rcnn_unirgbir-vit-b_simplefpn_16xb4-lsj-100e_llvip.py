@@ -2,9 +2,10 @@
 _base_ = [
     '../_base_/models/cascade-rcnn_unirgbir-vit-b_simplefpn.py',
     '../_base_/datasets/llvip_rgbir.py',
-    '../_base_/schedules/adamw_lsj-100e.py'
+    '../_base_/schedules/adamw_lsj-100e.py', '../_base_/det_runtime.py'
 ]
 model = dict(
     roi_head=dict(bbox_head=[
-        dict(head, num_classes=1) for head in _base_.model.roi_head.bbox_head
+        dict(head, num_classes=_base_.num_classes)
+        for head in _base_.model.roi_head.bbox_head
     ]))

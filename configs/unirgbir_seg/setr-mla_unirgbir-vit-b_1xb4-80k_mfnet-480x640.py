@@ -10,17 +10,12 @@ model = dict(
     data_preprocessor=dict(size=_base_.crop_size),
     decode_head=dict(
         num_classes=_base_.num_classes,
-        loss_decode=dict(
-            type='CrossEntropyLoss',
-            loss_weight=1.0,
-            class_weight=_base_.class_weight)),
+        loss_decode=dict(class_weight=_base_.class_weight)),
     auxiliary_head=[
         dict(
             head,
             num_classes=_base_.num_classes,
             loss_decode=dict(
-                type='CrossEntropyLoss',
-                loss_weight=0.4,
-                class_weight=_base_.class_weight))
+                head.loss_decode, class_weight=_base_.class_weight))
         for head in _base_.model.auxiliary_head
     ])

@@ -4,6 +4,7 @@
 _base_ = './rgbir_det_lsj-1024.py'
 
 dataset_type = 'FLIRAlignedDataset'
+num_classes = 3  # car, person, bicycle
 data_root = 'data/FLIR_align/'
 
 train_dataloader = dict(

@@ -5,6 +5,7 @@
 _base_ = './rgbir_det_lsj-1024.py'
 
 dataset_type = 'KAISTDataset'
+num_classes = 1  # person (other labels are ignore regions)
 data_root = 'data/kaist/'
 
 test_pipeline = [

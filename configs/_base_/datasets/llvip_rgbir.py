@@ -3,6 +3,7 @@
 _base_ = './rgbir_det_lsj-1024.py'
 
 dataset_type = 'LLVIPDataset'
+num_classes = 1  # person
 data_root = 'data/LLVIP/'
 
 train_dataloader = dict(

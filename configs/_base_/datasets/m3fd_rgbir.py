@@ -4,6 +4,7 @@
 _base_ = './rgbir_det_lsj-1024.py'
 
 dataset_type = 'M3FDDataset'
+num_classes = 6
 data_root = 'data/M3FD/'
 data_prefix = dict(img='Vis', ir='Ir', ann='Annotation')
 

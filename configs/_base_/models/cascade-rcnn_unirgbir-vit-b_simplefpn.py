@@ -1,25 +1,25 @@
 # UniRGB-IR reference detector: Cascade R-CNN (RPN with 2 convs,
 # Shared4Conv1FC box heads with LN, class-agnostic regression) on the
-# UniRGB-IR ViT-B/16 backbone and ViTDet's simple feature pyramid.
+# UniRGB-IR ViT-B/16 backbone and ViTDet's simple feature pyramid. The class
+# count comes from the data set (leaves set `num_classes`).
 _base_ = [
-    'mmdet::_base_/models/cascade-rcnn_r50_fpn.py',
-    './unirgbir-vit-b_simplefpn.py'
+    'mmdet::_base_/models/cascade-rcnn_r50_fpn.py', './unirgbir-vit-b.py'
 ]
 
 model = dict(
-    data_preprocessor=dict(_delete_=True, **_base_.rgbir_data_preprocessor),
-    backbone=dict(_delete_=True, **_base_.unirgbir_backbone),
+    data_preprocessor=dict(
+        _delete_=True, **_base_.rgbir_det_data_preprocessor),
+    backbone=dict(_delete_=True, **_base_.unirgbir_det_backbone),
     neck=dict(_delete_=True, **_base_.simple_fpn),
     rpn_head=dict(num_convs=2),
     roi_head=dict(bbox_head=[
         dict(
             type='Shared4Conv1FCBBoxHead',
             conv_out_channels=256,
-            norm_cfg=_base_.norm_cfg,
+            norm_cfg=_base_.ln2d_cfg,
             in_channels=256,
             fc_out_channels=1024,
             roi_feat_size=7,
-            num_classes=3,
             bbox_coder=dict(
                 type='DeltaXYWHBBoxCoder',
                 target_means=[0., 0., 0., 0.],

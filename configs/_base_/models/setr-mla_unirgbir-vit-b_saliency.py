@@ -1,26 +1,30 @@
-# UniRGB-IR for salient object detection: the segmentor with 1-channel
-# (sigmoid) SETR-MLA and auxiliary heads, each trained with BCE + IoU + SSIM
-# (window 11).
-_base_ = './setr-mla_unirgbir-vit-b.py'
+# UniRGB-IR for salient object detection: stock mmseg EncoderDecoder with
+# 1-channel (sigmoid) SETR-MLA and auxiliary FCN heads on the four stage
+# outputs of the UniRGB-IR ViT-B/16 backbone, each trained with BCE + IoU +
+# SSIM (window 11).
+_base_ = ['mmseg::_base_/models/setr_mla.py', './unirgbir-vit-b.py']
 
+norm_cfg = dict(type='SyncBN', requires_grad=True)
 saliency_losses = [
     dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
     dict(type='SaliencyIoULoss', loss_weight=1.0),
     dict(type='SSIMLoss', window_size=11, loss_weight=1.0),
 ]
+saliency = dict(num_classes=2, out_channels=1, threshold=0.5)
 model = dict(
+    data_preprocessor=dict(
+        _delete_=True, **_base_.rgbir_seg_data_preprocessor),
+    pretrained=None,
+    backbone=dict(_delete_=True, **_base_.unirgbir_seg_backbone),
+    neck=dict(in_channels=[768, 768, 768, 768], norm_cfg=norm_cfg),
     decode_head=dict(
-        num_classes=2,
-        out_channels=1,
-        threshold=0.5,
-        loss_decode=saliency_losses),
+        norm_cfg=norm_cfg, loss_decode=saliency_losses, **saliency),
     auxiliary_head=[
         dict(
             head,
-            num_classes=2,
-            out_channels=1,
-            threshold=0.5,
-            loss_decode=[dict(loss, loss_weight=0.4)
-                         for loss in saliency_losses])
-        for head in _base_.model.auxiliary_head
-    ])
+            loss_decode=[
+                dict(loss, loss_weight=0.4) for loss in saliency_losses
+            ],
+            **saliency) for head in _base_.model.auxiliary_head
+    ],
+    test_cfg=dict(mode='whole'))

@@ -1,7 +1,7 @@
-# The UniRGB-IR backbone shared by every task: a frozen ViT-B/16 (timm) with
-# the MFP/SFI adapter, plus the RGB / IR normalisation statistics and the
-# segmentation variants. Task model configs take them as
-# `_base_.unirgbir_backbone`, `_base_.rgbir_mean`, ...
+# The UniRGB-IR parts shared by every task, as variables for the model bases
+# (`_base_.unirgbir_backbone`, ...): a frozen ViT-B/16 (timm) with the
+# MFP/SFI adapter, the RGB / IR normalisation, the 6-channel data
+# preprocessors, and ViTDet's simple feature pyramid for the detectors.
 # ImageNet statistics for RGB; ImageNet grey-level statistics for IR
 rgbir_mean = [123.675, 116.28, 103.53, 114.495, 114.495, 114.495]
 rgbir_std = [58.395, 57.12, 57.375, 57.63, 57.63, 57.63]
@@ -15,6 +15,30 @@ unirgbir_backbone = dict(
     # detectron2 ViTDet .pkl and timm .safetensors files load too.
     init_cfg=dict(
         type='Pretrained', checkpoint='checkpoints/mae_pretrain_vit_base.pth'))
+
+# detection: ViTDet window attention, the last stage's map, LSJ padding
+lsj_size = (1024, 1024)
+ln2d_cfg = dict(type='LN2d', requires_grad=True)
+unirgbir_det_backbone = dict(
+    unirgbir_backbone,
+    window_size=14,
+    global_attn_indexes=(2, 5, 8, 11),
+    out_indices=(3, ))
+rgbir_det_data_preprocessor = dict(
+    type='RGBIRDetDataPreprocessor',
+    mean=rgbir_mean,
+    std=rgbir_std,
+    bgr_to_rgb=True,
+    pad_size_divisor=32,
+    # pads with 0 after normalisation, i.e. the mean pixel (about 114)
+    batch_augments=[dict(type='BatchFixedSizePad', size=lsj_size)])
+simple_fpn = dict(
+    type='SimpleFeaturePyramid',
+    in_channels=768,
+    out_channels=256,
+    scale_factors=(4.0, 2.0, 1.0, 0.5),
+    num_outs=5,
+    norm_cfg=ln2d_cfg)
 
 # segmentation / SOD: all four stage outputs, and mmseg's preprocessing
 unirgbir_seg_backbone = dict(unirgbir_backbone, out_indices=(0, 1, 2, 3))

@@ -4,7 +4,6 @@
 # scales lr by (GPUs x batch_size) / auto_scale_lr.base_batch_size.
 # (Layer-wise lr decay has no effect here: the ViT is frozen and every
 # trainable parameter lies outside its blocks.)
-_base_ = '../det_runtime.py'
 
 max_epochs = 100
 
@@ -37,5 +36,4 @@ param_scheduler = [
         gamma=0.1)
 ]
 
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
 auto_scale_lr = dict(enable=False, base_batch_size=64)
