@@ -8,7 +8,9 @@ paper and Deformable DETR define it, with mmcv's PyTorch reference of the
 sampling: 1x1 projections plus level embedding, one flattened C-channel
 token pool, per injector LayerNorm and value projection, then the attention.
 """
+from contextlib import ExitStack
 from typing import List, Tuple
+from unittest.mock import patch
 
 import torch
 from mmcv.ops.multi_scale_deform_attn import \
@@ -51,20 +53,20 @@ def literal_injector(injector, query, ref_points, pool, shapes):
 
 
 def literal_backbone(model, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-    """``UniRGBIRViT.forward`` with the literal pool read."""
-    rgb, ir = model._split(model._check_input(x))
-    pool, shapes = literal_pool(model.mfp, rgb, ir)
-    tokens, hw, rope = model._embed(rgb)
-    ref = model._reference_points(hw, tokens)
-    npfx = model.num_prefix_tokens
-    outs, injected = [], None
-    for stage, injector in enumerate(model.injectors):
-        patches = tokens[:, npfx:]
-        a = literal_injector(injector, patches, ref, pool, shapes)
-        injected = a if injected is None else model.gates[stage - 1](
-            a, injected)
-        tokens = torch.cat([tokens[:, :npfx], patches + injected], 1)
-        tokens = model._run_stage(stage, tokens, hw, rope)
-        if stage in model.out_indices:
-            outs.append(model._to_map(tokens, hw, stage))
-    return tuple(outs)
+    """``UniRGBIRViT.forward`` with the literal pool and injector reads
+    swapped in for the folded ones (the stage loop is the model's own)."""
+
+    def pool(rgb, ir):
+        return literal_pool(model.mfp, rgb, ir)
+
+    def injector_forward(injector):
+        return lambda query, ref, pool: literal_injector(
+            injector, query, ref, *pool)
+
+    with ExitStack() as stack:
+        stack.enter_context(patch.object(model.mfp, 'forward', pool))
+        for injector in model.injectors:
+            stack.enter_context(
+                patch.object(injector, 'forward',
+                             injector_forward(injector)))
+        return model(x)
