@@ -66,6 +66,7 @@ class FeaturePool:
             self.levels.append(
                 PoolLevel(tokens, variance.clamp(min=0).float(), proj,
                           (bs, h, w)))
+        self._normalized = {}  # eps -> per level [x / std | 1 / std | 1]
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -92,14 +93,26 @@ class FeaturePool:
         scaled = value_weight * norm_weight  # W g, (V, C)
         shift = value_weight @ norm_bias + value_bias  # (V, )
         maps = []
-        for level in self.levels:
+        for level, lhs in zip(self.levels, self.normalized_tokens(eps)):
             bs, h, w = level.shape
-            inv_std = torch.rsqrt(level.variance + eps)[:, None]
             # [inv_std * [x | 1] | 1] @ [(W g) [P~ | d~] | shift]^T, written
             # channels-first: (B, V, h * w) is the map
-            lhs = torch.cat([level.tokens * inv_std,
-                             inv_std.new_ones(bs * h * w, 1)],
-                            1).view(bs, h * w, -1).transpose(1, 2)
             rhs = torch.cat([scaled @ level.projection, shift[:, None]], 1)
             maps.append(torch.matmul(rhs, lhs).view(bs, -1, h, w))
         return maps
+
+    def normalized_tokens(self, eps: float) -> List[Tensor]:
+        """``[x / std | 1 / std | 1]`` of every level, as (B, c + 2, h * w)
+        views; computed once per ``eps`` (the readers' norms share one)."""
+        if eps not in self._normalized:
+            out = []
+            for level in self.levels:
+                bs, h, w = level.shape
+                inv_std = torch.rsqrt(level.variance + eps)[:, None]
+                out.append(
+                    torch.cat([
+                        level.tokens * inv_std,
+                        inv_std.new_ones(bs * h * w, 1)
+                    ], 1).view(bs, h * w, -1).transpose(1, 2))
+            self._normalized[eps] = out
+        return self._normalized[eps]

@@ -88,6 +88,14 @@ def test_foundation_path_matches_timm():
         assert (o - t).abs().max() < 1e-5
 
 
+@pytest.mark.parametrize('kwargs', [{}, dict(with_cls_token=True)])
+def test_tokens_enter_the_blocks_contiguous(kwargs):
+    """The patch embedding is a strided view; the blocks' products run
+    measurably slower on strided tokens."""
+    tokens, hw, rope = tiny(**kwargs)._embed(torch.randn(1, 3, 64, 96))
+    assert tokens.is_contiguous() and hw == (4, 6) and rope is None
+
+
 def test_window_attention_changes_the_foundation():
     model = tiny(window_size=3).eval()
     glob = tiny().eval()
