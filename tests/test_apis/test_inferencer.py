@@ -105,7 +105,8 @@ def test_segmentation_model_writes_label_maps(tmp_path):
         REPO, 'configs/unirgbir_seg/'
         'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py'))
     cfg.model.backbone.update(
-        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2), num_heads=4,
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
+        sfi_cfg=dict(num_heads=4),
         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
     cfg.model.neck.in_channels = [64] * 4
     root = make_synthetic_segmentation_set(str(tmp_path / 'pst'), 'folders',
@@ -127,7 +128,8 @@ def test_segmentation_model_writes_label_maps(tmp_path):
 def test_saliency_model_writes_grey_maps(tmp_path):
     cfg = Config.fromfile(SOD)
     cfg.model.backbone.update(
-        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2), num_heads=4,
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
+        sfi_cfg=dict(num_heads=4),
         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
     cfg.model.neck.in_channels = [64] * 4
     root = make_synthetic_segmentation_set(str(tmp_path / 'vt'), 'saliency',
