@@ -1,22 +1,28 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """KAIST multispectral pedestrian dataset (native layout, bbGt annotations)."""
+import math
 import os.path as osp
 import re
-from typing import List
+from typing import List, Optional
 
 from mmdet.datasets import BaseDetDataset
 from mmengine.registry import DATASETS
 
+from .box_validation import BoxValidator
 from .pairing import read_split_file
 
 #: KAIST sets captured at night (train 03-05, test 09-11); the others are day
 NIGHT_SETS = frozenset({3, 4, 5, 9, 10, 11})
 
 
-def parse_bbgt(path: str) -> List[dict]:
+def parse_bbgt(path: str,
+               validator: Optional[BoxValidator] = None) -> List[dict]:
     """Parse a KAIST / Caltech ``bbGt version=3`` annotation file.
 
-    Each object line is ``lbl l t w h occ vl vt vw vh ign ang``.
+    Each object line is ``lbl l t w h occ vl vt vw vh ign ang``. A line with
+    a value that is not a number, a non-finite coordinate or a negative size
+    goes to ``validator`` (default: raise, naming ``path:line``); empty boxes
+    are valid here and become ignored instances of :class:`KAISTDataset`.
 
     Returns:
         list[dict]: ``label``, ``bbox`` (x1, y1, x2, y2), ``occlusion``
@@ -24,6 +30,7 @@ def parse_bbgt(path: str) -> List[dict]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'KAIST annotation not found: {path}')
+    validator = validator or BoxValidator()
     objects = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -31,15 +38,29 @@ def parse_bbgt(path: str) -> List[dict]:
             if not parts or parts[0].startswith('%'):
                 continue
             if len(parts) < 6:
-                raise ValueError(f'{path}:{n}: expected "lbl l t w h occ ...",'
-                                 f' got {line.strip()!r}')
-            x, y, w, h = (float(v) for v in parts[1:5])
+                validator.reject(f'{path}:{n}', 'expected "lbl l t w h occ '
+                                 f'...", got {line.strip()!r}')
+                continue
+            try:
+                x, y, w, h = (float(v) for v in parts[1:5])
+                occlusion = int(float(parts[5]))
+                ignore = int(float(parts[10])) if len(parts) > 10 else 0
+            except (ValueError, OverflowError):
+                validator.reject(f'{path}:{n}', f'{line.strip()!r} holds a '
+                                 'value that is not a number')
+                continue
+            if not all(math.isfinite(v) for v in (x, y, w, h)) or min(w,
+                                                                      h) < 0:
+                validator.reject(f'{path}:{n}', f'box l={x:g} t={y:g} '
+                                 f'w={w:g} h={h:g} is not finite and '
+                                 'non-negative')
+                continue
             objects.append(
                 dict(
                     label=parts[0],
                     bbox=[x, y, x + w, y + h],
-                    occlusion=int(float(parts[5])),
-                    ignore=int(float(parts[10])) if len(parts) > 10 else 0))
+                    occlusion=occlusion,
+                    ignore=ignore))
     return objects
 
 
@@ -67,6 +88,9 @@ class KAISTDataset(BaseDetDataset):
         rgb_dir (str): Modality folder of RGB images. Defaults to 'visible'.
         ir_dir (str): Modality folder of thermal images. Defaults to 'lwir'.
         img_suffix (str): Image extension. Defaults to '.jpg'.
+        invalid_boxes (str): 'raise' on an unreadable annotation line
+            (naming ``file:line``) or 'drop' it with a counted warning
+            (:class:`BoxValidator`). Defaults to 'raise'.
         **kwargs: :class:`mmdet.datasets.BaseDetDataset` arguments.
     """
     METAINFO = dict(classes=('person', ), palette=[(220, 20, 60)])
@@ -77,7 +101,9 @@ class KAISTDataset(BaseDetDataset):
                  rgb_dir: str = 'visible',
                  ir_dir: str = 'lwir',
                  img_suffix: str = '.jpg',
+                 invalid_boxes: str = 'raise',
                  **kwargs) -> None:
+        self.box_validator = BoxValidator(invalid_boxes)
         self.rgb_dir = rgb_dir
         self.ir_dir = ir_dir
         self.img_suffix = img_suffix
@@ -101,7 +127,7 @@ class KAISTDataset(BaseDetDataset):
                     f'KAIST image {rgb} has no thermal partner {ir}')
             objects = parse_bbgt(
                 osp.join(self.data_prefix['ann'], set_name, video,
-                         frame + '.txt'))
+                         frame + '.txt'), self.box_validator)
             instances = [
                 dict(
                     bbox=o['bbox'],
@@ -122,4 +148,5 @@ class KAISTDataset(BaseDetDataset):
                     instances=instances,
                     kaist_objects=objects,
                     illumination='night' if night else 'day'))
+        self.box_validator.report(type(self).__name__)
         return data_list

@@ -1,12 +1,15 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Pascal-VOC-XML RGB-IR detection datasets (LLVIP, M3FD)."""
+import math
 import os.path as osp
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 from typing import List, Optional
 
 from mmdet.datasets import XMLDataset
 from mmengine.registry import DATASETS
 
+from .box_validation import BoxValidator, InvalidAnnotationError, box_problem
 from .pairing import pair_by_stem, read_split_file
 
 
@@ -30,6 +33,10 @@ class RGBIRVOCDataset(XMLDataset):
         ann_file (str): Optional split file (one stem per line) relative to
             ``data_root``; '' pairs every RGB image. Defaults to ''.
         data_prefix (dict): ``img``, ``ir`` and ``ann`` folders.
+        invalid_boxes (str): 'raise' on a bad object (missing or
+            non-numeric tag, NaN, empty or outside the image) naming the file
+            and line, or 'drop' it with a counted warning
+            (:class:`BoxValidator`). Defaults to 'raise'.
         **kwargs: :class:`mmdet.datasets.BaseDetDataset` arguments.
     """
 
@@ -37,7 +44,9 @@ class RGBIRVOCDataset(XMLDataset):
                  ann_file: str = '',
                  data_prefix: dict = dict(
                      img='visible', ir='infrared', ann='Annotations'),
+                 invalid_boxes: str = 'raise',
                  **kwargs) -> None:
+        self.box_validator = BoxValidator(invalid_boxes)
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
 
     def load_data_list(self) -> List[dict]:
@@ -47,7 +56,7 @@ class RGBIRVOCDataset(XMLDataset):
         pairs = pair_by_stem(self.data_prefix['img'], self.data_prefix['ir'],
                              stems)
         self.cat2label = {c: i for i, c in enumerate(self.metainfo['classes'])}
-        return [
+        data_list = [
             dict(
                 img_id=stem,
                 img_path=rgb,
@@ -56,6 +65,8 @@ class RGBIRVOCDataset(XMLDataset):
                     osp.join(self.data_prefix['ann'], stem + '.xml')))
             for stem, rgb, ir in pairs
         ]
+        self.box_validator.report(type(self).__name__)
+        return data_list
 
     def _parse_xml(self, path: str) -> dict:
         if not osp.isfile(path):
@@ -63,19 +74,66 @@ class RGBIRVOCDataset(XMLDataset):
         try:
             tree = ET.parse(path)
         except ET.ParseError as e:
-            raise ValueError(f'{path}: invalid XML: {e}') from e
-        size = tree.getroot().find('size')
-        if size is None:
-            raise ValueError(f'{path}: no <size> element')
-        instances = self._parse_instance_info(tree, minus_one=False)
-        for inst in instances:
-            x1, y1, x2, y2 = inst['bbox']
-            if x2 <= x1 or y2 <= y1:
-                raise ValueError(f'{path}: empty box {inst["bbox"]}')
+            raise InvalidAnnotationError(f'{path}: invalid XML: {e}') from e
+        root = tree.getroot()
+        try:
+            width, height = (_number(root, f'size/{tag}')
+                             for tag in ('width', 'height'))
+        except ValueError as e:
+            raise InvalidAnnotationError(f'{path}: {e}') from None
+        if not (width > 0 and height > 0):
+            raise InvalidAnnotationError(
+                f'{path}: image size {width:g}x{height:g} is not positive')
+        lines = None
+        for index, obj in enumerate(root.findall('object')):
+            if obj.findtext('name') not in self.cat2label:
+                continue  # mmdet's parser leaves other classes out
+            try:
+                bbox = [_number(obj, f'bndbox/{tag}')
+                        for tag in ('xmin', 'ymin', 'xmax', 'ymax')]
+                # mmdet's parser truncates to whole pixels
+                bbox = [float(int(v)) if math.isfinite(v) else v
+                        for v in bbox]
+                reason = box_problem(bbox, width, height)
+            except ValueError as e:
+                reason = str(e)
+            if reason is not None:
+                lines = lines or _object_lines(path)
+                self.box_validator.reject(f'{path}:{lines[index]}', reason)
+                root.remove(obj)
+            else:
+                self.box_validator.check(bbox, path, width, height)
         return dict(
-            width=int(size.find('width').text),
-            height=int(size.find('height').text),
-            instances=instances)
+            width=int(width),
+            height=int(height),
+            instances=self._parse_instance_info(tree, minus_one=False))
+
+
+def _number(element: ET.Element, tag: str) -> float:
+    """The number in ``element``'s ``tag``; ValueError saying why not."""
+    text = element.findtext(tag)
+    if text is None:
+        raise ValueError(f'no <{tag}> element')
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f'<{tag}> {text.strip()!r} is not a number') from None
+
+
+def _object_lines(path: str) -> List[int]:
+    """The line of every ``<object>`` element of an XML file, in order."""
+    lines: List[int] = []
+    parser = expat.ParserCreate()
+
+    def start(name, attrs):
+        if name == 'object':
+            lines.append(parser.CurrentLineNumber)
+
+    parser.StartElementHandler = start
+    with open(path, 'rb') as f:
+        parser.ParseFile(f)
+    return lines
+
 
 @DATASETS.register_module()
 class LLVIPDataset(RGBIRVOCDataset):

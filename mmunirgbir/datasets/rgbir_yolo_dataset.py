@@ -7,7 +7,11 @@ from mmdet.datasets import BaseDetDataset, XMLDataset
 from mmengine.registry import DATASETS
 from PIL import Image
 
+from .box_validation import BoxValidator
 from .pairing import pair_by_stem, read_split_file
+
+#: how far a normalised YOLO value may stray outside [0, 1] (rounding)
+NORM_TOL = 1e-3
 
 
 @DATASETS.register_module()
@@ -29,6 +33,10 @@ class RGBIRYOLODataset(BaseDetDataset):
         data_prefix (dict): ``img``, ``ir`` and ``ann`` folders.
         classes_file (str): Class-name file relative to ``data_root``.
             Defaults to 'classes.txt'.
+        invalid_boxes (str): 'raise' on a bad label line (non-numeric,
+            NaN, empty, outside the image, not normalised) with its
+            ``file:line``, or 'drop' it with a counted warning
+            (:class:`BoxValidator`). Defaults to 'raise'.
         **kwargs: :class:`mmdet.datasets.BaseDetDataset` arguments.
     """
 
@@ -38,7 +46,9 @@ class RGBIRYOLODataset(BaseDetDataset):
                  classes_file: str = 'classes.txt',
                  metainfo: Optional[dict] = None,
                  data_root: str = '',
+                 invalid_boxes: str = 'raise',
                  **kwargs) -> None:
+        self.box_validator = BoxValidator(invalid_boxes)
         if not (metainfo and 'classes' in metainfo):
             path = osp.join(data_root, classes_file)
             if not osp.isfile(path):
@@ -70,27 +80,46 @@ class RGBIRYOLODataset(BaseDetDataset):
             instances = []
             with open(label) as f:
                 for n, line in enumerate(f, 1):
-                    parts = line.split()
-                    if not parts:
-                        continue
-                    if len(parts) != 5:
-                        raise ValueError(f'{label}:{n}: expected "cls cx cy w '
-                                         f'h", got {line.strip()!r}')
-                    cls = int(parts[0])
-                    if not 0 <= cls < num_classes:
-                        raise ValueError(f'{label}:{n}: class {cls} outside '
-                                         f'0..{num_classes - 1}')
-                    cx, cy, w, h = (float(v) for v in parts[1:])
-                    instances.append(
-                        dict(
-                            bbox=[(cx - w / 2) * width, (cy - h / 2) * height,
-                                  (cx + w / 2) * width, (cy + h / 2) * height],
-                            bbox_label=cls,
-                            ignore_flag=0))
+                    instance = self._parse_line(line, f'{label}:{n}',
+                                                num_classes, width, height)
+                    if instance is not None:
+                        instances.append(instance)
             data_list.append(
                 dict(img_id=stem, img_path=rgb, ir_path=ir, width=width,
                      height=height, instances=instances))
+        self.box_validator.report(type(self).__name__)
         return data_list
+
+    def _parse_line(self, line: str, where: str, num_classes: int,
+                    width: int, height: int) -> Optional[dict]:
+        """One label line as an instance; None for a blank or dropped one."""
+        parts = line.split()
+        if not parts:
+            return None
+        reject = self.box_validator.reject
+        if len(parts) != 5:
+            return reject(where, f'expected "cls cx cy w h", got '
+                          f'{line.strip()!r}')
+        try:
+            cls = int(parts[0])
+        except ValueError:
+            return reject(where, f'class {parts[0]!r} is not an integer id')
+        if not 0 <= cls < num_classes:
+            return reject(where, f'class {cls} outside 0..{num_classes - 1}')
+        try:
+            cx, cy, w, h = (float(v) for v in parts[1:])
+        except ValueError:
+            return reject(where, f'{line.strip()!r} holds a value that is '
+                          'not a number')
+        bbox = [(cx - w / 2) * width, (cy - h / 2) * height,
+                (cx + w / 2) * width, (cy + h / 2) * height]
+        if not self.box_validator.check(bbox, where, width, height):
+            return None
+        if not all(-NORM_TOL <= v <= 1 + NORM_TOL for v in (cx, cy, w, h)):
+            return reject(where, f'YOLO values are normalised to [0, 1] by '
+                          f'the image size, got {cx:g} {cy:g} {w:g} {h:g} '
+                          '(pixel coordinates?)')
+        return dict(bbox=bbox, bbox_label=cls, ignore_flag=0)
 
     # mmdet's filter of empty / small images for datasets without COCO ids
     filter_data = XMLDataset.filter_data
