@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Load an aligned RGB + IR pair as one 6-channel image."""
+import io
 from typing import Optional, Sequence, Tuple
 
 import mmcv
@@ -7,6 +8,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine import fileio
 from mmengine.registry import TRANSFORMS
+from PIL import Image
 
 
 def ir_to_uint8(ir: np.ndarray,
@@ -29,6 +31,10 @@ def ir_to_uint8(ir: np.ndarray,
     if ir.dtype == np.uint8:
         return ir
     ir = ir.astype(np.float32)
+    finite = np.isfinite(ir)
+    if not finite.all():
+        raise ValueError(f'{path}: {ir.size - int(finite.sum())} non-finite '
+                         '(NaN / Inf) pixel values')
     if mode == 'minmax':
         lo, hi = float(ir.min()), float(ir.max())
     elif mode == 'fixed':
@@ -40,6 +46,31 @@ def ir_to_uint8(ir: np.ndarray,
                          '"minmax" or "fixed"')
     scale = 255.0 / max(hi - lo, 1e-6)
     return np.clip((ir - lo) * scale, 0, 255).round().astype(np.uint8)
+
+
+#: EXIF orientation -> what makes the stored pixels upright (as cv2 and
+#: Pillow's ``exif_transpose`` do for 'color' reads)
+_UPRIGHT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def exif_upright(img: np.ndarray, data: bytes) -> np.ndarray:
+    """``img`` decoded from ``data``, turned upright by the file's EXIF
+    orientation (unchanged when the file has none)."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            orientation = im.getexif().get(0x0112, 1)
+    except Exception:  # not a format Pillow reads: no EXIF to apply
+        return img
+    turn = _UPRIGHT.get(orientation)
+    return img if turn is None else np.ascontiguousarray(turn(img))
 
 
 @TRANSFORMS.register_module()
@@ -93,10 +124,20 @@ class LoadRGBIRImagePair(BaseTransform):
             data = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError as e:
             raise FileNotFoundError(f'{what} image not found: {path}') from e
-        img = mmcv.imfrombytes(
-            data, flag=flag, backend=self.imdecode_backend)
+        if not data:
+            raise OSError(f'{what} image is an empty (0-byte) file: {path}')
+        try:
+            img = mmcv.imfrombytes(
+                data, flag=flag, backend=self.imdecode_backend)
+        except Exception as e:  # cv2.error, PIL errors: name the file
+            raise OSError(f'{what} image could not be decoded: {path} '
+                          f'({e})') from e
         if img is None:
             raise OSError(f'{what} image could not be decoded: {path}')
+        if flag == 'unchanged':
+            # 'color' decoding turns images upright by their EXIF
+            # orientation; 'unchanged' does not: apply the same rule
+            img = exif_upright(img, data)
         return img
 
     def _split_rgbt(self, path: str) -> Tuple[np.ndarray, np.ndarray]:
@@ -122,7 +163,7 @@ class LoadRGBIRImagePair(BaseTransform):
             ir = self._read(ir_path, 'IR', 'unchanged')
             ir_name = ir_path
         if rgb.dtype != np.uint8:
-            rgb = ir_to_uint8(rgb, 'minmax', path=rgb_path)
+            rgb = ir_to_uint8(rgb, 'minmax', path=rgb_path or 'RGB array')
         ir = ir_to_uint8(ir, self.ir_depth_mode, self.ir_range, ir_name)
         if ir.ndim == 3:
             if ir.shape[2] == 4:  # grey + alpha or BGRA: drop alpha
@@ -136,8 +177,9 @@ class LoadRGBIRImagePair(BaseTransform):
                 raise ValueError(
                     f'RGB/IR size mismatch: {rgb_path} is '
                     f'{rgb.shape[1]}x{rgb.shape[0]} but {ir_name} is '
-                    f'{ir.shape[1]}x{ir.shape[0]} (set resize_ir=True to '
-                    'resize IR to the RGB size)')
+                    f'{ir.shape[1]}x{ir.shape[0]} (set resize_ir=True, or '
+                    'pass --resize-ir to tools/infer.py, to resize IR to '
+                    'the RGB size)')
             ir = mmcv.imresize(ir, (rgb.shape[1], rgb.shape[0]))
         img = np.concatenate([rgb, np.repeat(ir[..., None], 3, axis=2)],
                              axis=2)

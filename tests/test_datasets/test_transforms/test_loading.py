@@ -152,3 +152,55 @@ def test_stock_geometric_transforms_keep_modalities_aligned(tmp_path):
         assert abs(xs.max() + 1 - box[2]) <= 2 and abs(ys.max() + 1 -
                                                      box[3]) <= 2
     assert checked >= 10
+
+
+# --------------------------------------------------------------------------- #
+# bad image files: a clear error naming the file
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize('content', [b'', b'not an image at all'])
+@pytest.mark.parametrize('which', ['rgb', 'ir'])
+def test_unreadable_image_names_the_file(tmp_path, pair, content, which):
+    _, _, rgb_path, ir_path = pair
+    bad = tmp_path / 'bad.png'
+    bad.write_bytes(content)
+    paths = dict(img_path=rgb_path, ir_path=ir_path)
+    paths['img_path' if which == 'rgb' else 'ir_path'] = str(bad)
+    with pytest.raises(OSError, match=rf'{which.upper()} image .*bad\.png'):
+        LoadRGBIRImagePair()(paths)
+
+
+@pytest.mark.parametrize('value', [np.nan, np.inf])
+def test_non_finite_pixels_name_the_file(tmp_path, pair, value):
+    """One NaN pixel would otherwise wipe the detections of a whole batch."""
+    _, _, rgb_path, _ = pair
+    raw = np.full((20, 30), 300.0, np.float32)
+    raw[3, 4] = value
+    path = _write(tmp_path / 'ir_float.tiff', raw)
+    with pytest.raises(ValueError, match=r'ir_float\.tiff: 1 non-finite'):
+        LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=path))
+    with pytest.raises(ValueError, match='RGB array: 1 non-finite'):
+        rgb = np.zeros((20, 30, 3), np.float32)
+        rgb[0, 0, 0] = value
+        LoadRGBIRImagePair()(dict(img=rgb, ir_img=raw[..., None] * 0))
+
+
+@pytest.mark.parametrize('orientation', [3, 6, 8])
+def test_exif_orientation_applies_to_both_modalities(tmp_path, orientation):
+    """A camera pair that stores rotated JPEGs stays aligned."""
+    from PIL import Image
+    grey = np.zeros((24, 40), np.uint8)
+    grey[2:10, 3:30] = 255  # asymmetric: a rotation shows
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    paths = {}
+    for name, img in (('rgb', np.dstack([grey] * 3)), ('ir', grey)):
+        paths[name] = str(tmp_path / f'{name}.jpg')
+        Image.fromarray(img).save(paths[name], exif=exif, quality=100)
+    out = LoadRGBIRImagePair()(
+        dict(img_path=paths['rgb'], ir_path=paths['ir']))['img']
+    upright = np.asarray(
+        __import__('PIL.ImageOps').ImageOps.exif_transpose(
+            Image.open(paths['rgb'])).convert('L'))
+    assert out.shape[:2] == upright.shape
+    assert np.abs(out[..., 3].astype(int) - upright).max() < 40
+    assert np.abs(out[..., 0].astype(int) - upright).max() < 40
