@@ -2,17 +2,26 @@
 """Run a trained model on RGB-IR pairs, paired folders or two videos.
 
     python tools/infer.py CONFIG CHECKPOINT --rgb RGB --ir IR --out-dir OUT \
-        [--batch-size 4] [--device cpu|cuda] [--score-thr 0.3]
+        [--batch-size 4] [--device cpu|cuda] [--score-thr 0.3] [--resize-ir]
 
 RGB / IR are two images, two folders (paired by file name; files without a
 partner are listed in OUT/unpaired.txt, never guessed) or two videos (read
 frame by frame in lockstep). OUT/vis holds RGB | IR | result images
 (OUT/vis.mp4 for videos); OUT/preds holds JSON boxes (detection) or PNG label
-/ saliency maps at the original resolution.
+/ saliency maps at the original resolution. --resize-ir resizes IR images
+whose size differs from their RGB partner instead of refusing them.
 """
 import argparse
 
 from mmunirgbir.apis import UniRGBIRInferencer
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
+    return value
 
 
 def main() -> None:
@@ -22,13 +31,16 @@ def main() -> None:
     parser.add_argument('--rgb', required=True)
     parser.add_argument('--ir', required=True)
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument('--batch-size', type=positive_int, default=1)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--score-thr', type=float, default=0.3)
+    parser.add_argument('--resize-ir', action='store_true',
+                        help='resize IR to the RGB size where they differ')
     args = parser.parse_args()
     inferencer = UniRGBIRInferencer(args.config, args.checkpoint,
                                     device=args.device,
-                                    score_thr=args.score_thr)
+                                    score_thr=args.score_thr,
+                                    resize_ir=args.resize_ir)
     result = inferencer(args.rgb, args.ir, out_dir=args.out_dir,
                         batch_size=args.batch_size)
     print(f'{len(result["predictions"])} predictions written to '

@@ -55,13 +55,21 @@ class UniRGBIRInferencer:
         device (str): 'cpu', 'cuda' or 'cuda:N'. Defaults to 'cpu'.
         score_thr (float): Detection score threshold for visualisations and
             JSON. Defaults to 0.3.
+        resize_ir (bool): Resize IR images (or video frames) whose size
+            differs from their RGB partner instead of refusing them.
+            Defaults to False.
+
+    The checkpoint is loaded strictly: one whose keys do not match the
+    model is refused with the list of missing and unexpected keys, never
+    run with random weights in their place.
     """
 
     def __init__(self,
                  config: Union[str, Config],
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
-                 score_thr: float = 0.3) -> None:
+                 score_thr: float = 0.3,
+                 resize_ir: bool = False) -> None:
         cfg = Config.fromfile(config) if isinstance(config, str) else config
         self.cfg = cfg
         scope = cfg.get('default_scope', 'mmdet')
@@ -75,7 +83,14 @@ class UniRGBIRInferencer:
             self.model = MODELS.build(cfg.model)
         meta = {}
         if checkpoint is not None:
-            ckpt = load_checkpoint(self.model, checkpoint, map_location='cpu')
+            try:
+                ckpt = load_checkpoint(
+                    self.model, checkpoint, map_location='cpu', strict=True)
+            except RuntimeError as e:
+                raise RuntimeError(
+                    f'{checkpoint} does not fit the model of the config '
+                    f'{getattr(cfg, "filename", None) or "given"}: {e}'
+                ) from None
             meta = ckpt.get('meta', {}).get('dataset_meta') or {}
         else:
             MMLogger.get_current_instance().warning(
@@ -93,7 +108,8 @@ class UniRGBIRInferencer:
             raise ValueError('the test pipeline must start with '
                              f'LoadRGBIRImagePair, not {pipeline[0]["type"]}')
         # loaded once: the 6-channel original also feeds the visualisation
-        self.loader = Compose(pipeline[:1])
+        self.loader = Compose([dict(pipeline[0], resize_ir=True)]
+                              if resize_ir else pipeline[:1])
         self.pipeline = Compose(pipeline[1:])
         vis_type = 'RGBIRDetLocalVisualizer' if self.task == 'det' else \
             'RGBIRSegLocalVisualizer'
@@ -131,9 +147,15 @@ class UniRGBIRInferencer:
         for path in (rgb, ir):
             if not osp.exists(path):
                 raise FileNotFoundError(f'input not found: {path}')
-        if osp.isdir(rgb) != osp.isdir(ir):
+        kinds = [
+            'folder' if osp.isdir(p) else
+            'video' if p.lower().endswith(VIDEO_EXTENSIONS) else 'image'
+            for p in (rgb, ir)
+        ]
+        if kinds[0] != kinds[1]:
             raise ValueError('give two folders, two images or two videos; '
-                             f'got {rgb} and {ir}')
+                             f'got the {kinds[0]} {rgb} and the {kinds[1]} '
+                             f'{ir}')
         if osp.isdir(rgb):
             pairs, rgb_only, ir_only = match_by_stem(rgb, ir)
             unpaired = [osp.join(rgb, n) for n in rgb_only] + \
@@ -142,6 +164,10 @@ class UniRGBIRInferencer:
                 MMLogger.get_current_instance().warning(
                     f'{len(unpaired)} files without a partner were skipped: '
                     + ', '.join(unpaired))
+            if not pairs:
+                raise ValueError(
+                    f'no RGB-IR pairs: no image in {rgb} has a partner of '
+                    f'the same name in {ir}')
             items = ((stem, dict(img_path=r, ir_path=i))
                      for stem, r, i in pairs)
             return items, len(pairs), unpaired
@@ -174,6 +200,7 @@ class UniRGBIRInferencer:
                         return
                     yield (f'{index:06d}',
                            dict(img=fr, ir_img=fi, img_path=f'{rgb}#{index}',
+                                ir_path=f'{ir}#{index}',
                                 video_fps=caps[0].get(cv2.CAP_PROP_FPS)))
                     index += 1
             finally:
@@ -205,6 +232,9 @@ class UniRGBIRInferencer:
             dict: ``predictions`` (name -> data sample), ``unpaired`` (files
             without a partner) and ``out_dir``.
         """
+        if not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ValueError(
+                f'batch_size must be a positive integer, got {batch_size!r}')
         items, total, unpaired = self.collect(rgb, ir)
         is_video = isinstance(rgb, str) and rgb.lower().endswith(
             VIDEO_EXTENSIONS)
@@ -245,6 +275,9 @@ class UniRGBIRInferencer:
         if out_dir is not None:
             os.makedirs(osp.join(out_dir, 'preds'), exist_ok=True)
             os.makedirs(osp.join(out_dir, 'vis'), exist_ok=True)
+            stale = osp.join(out_dir, 'unpaired.txt')
+            if osp.exists(stale):  # from an earlier run into this folder
+                os.remove(stale)
         for item in items:
             batch.append(item)
             if len(batch) == batch_size:

@@ -142,3 +142,95 @@ def test_saliency_model_writes_grey_maps(tmp_path):
     assert pred.shape == (60, 80) and pred.dtype == np.uint8
     assert cv2.imread(str(tmp_path / 'vis' / '0000.png')).shape == (60, 240,
                                                                     3)
+
+
+# --------------------------------------------------------------------------- #
+# bad input: a clear error, never a silent wrong result
+# --------------------------------------------------------------------------- #
+def _video(path, folder, size=(160, 128), frames=2):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'), 5,
+                             size)
+    for i in range(frames):
+        writer.write(cv2.resize(cv2.imread(osp.join(folder, f'{i:04d}.png')),
+                                size))
+    writer.release()
+    return str(path)
+
+
+def test_checkpoint_that_does_not_fit_is_refused(det_checkpoint, tmp_path):
+    """Mismatched keys used to leave a random backbone and exit 0."""
+    ckpt = torch.load(det_checkpoint, weights_only=False)
+    state = ckpt['state_dict']
+    missing = next(k for k in state if k.startswith('backbone.mfp'))
+    state.pop(missing)
+    state['neck.not_a_layer.weight'] = torch.zeros(1)
+    path = str(tmp_path / 'other.pth')
+    torch.save(ckpt, path)
+    with pytest.raises(RuntimeError) as e:
+        UniRGBIRInferencer(DEMO, path)
+    msg = str(e.value)
+    assert 'other.pth does not fit' in msg and missing in msg
+    assert 'neck.not_a_layer.weight' in msg
+
+
+@pytest.mark.parametrize('batch_size', [0, -3])
+def test_batch_size_must_be_positive(det_checkpoint, pairs, batch_size):
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint)
+    with pytest.raises(ValueError, match='batch_size must be a positive'):
+        inf(*pairs, batch_size=batch_size)
+    infer = _infer_script()
+    with pytest.raises(Exception, match='must be at least 1'):
+        infer.positive_int(str(batch_size))
+
+
+def _infer_script():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'infer_script', osp.join(REPO, 'tools', 'infer.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_video_with_a_still_image_is_refused(det_checkpoint, pairs, tmp_path):
+    video = _video(tmp_path / 'rgb.avi', pairs[0])
+    still = osp.join(pairs[1], '0000.png')
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint)
+    with pytest.raises(ValueError, match=r'the video .*rgb\.avi and the '
+                       r'image .*0000\.png'):
+        inf(video, still)
+    with pytest.raises(ValueError, match=r'the image .*0000\.png and the '
+                       r'video .*rgb\.avi'):
+        inf(still, video)
+
+
+def test_video_size_mismatch_names_the_ir_stream(det_checkpoint, pairs,
+                                                 tmp_path):
+    rgb = _video(tmp_path / 'rgb.avi', pairs[0])
+    ir = _video(tmp_path / 'ir.avi', pairs[1], size=(80, 64))
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint)
+    with pytest.raises(ValueError, match=r'ir\.avi#0 is 80x64.*--resize-ir'):
+        inf(rgb, ir)
+    res = UniRGBIRInferencer(DEMO, det_checkpoint, resize_ir=True)(rgb, ir)
+    assert sorted(res['predictions']) == ['000000', '000001']
+
+
+def test_folders_that_pair_nothing_and_stale_lists(det_checkpoint, pairs,
+                                                   tmp_path):
+    rgb_dir, ir_dir = tmp_path / 'rgb', tmp_path / 'ir'
+    rgb_dir.mkdir()
+    ir_dir.mkdir()
+    shutil.copy(osp.join(pairs[0], '0000.png'), rgb_dir / 'a.png')
+    shutil.copy(osp.join(pairs[1], '0000.png'), ir_dir / 'b.png')
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint)
+    with pytest.raises(ValueError, match=r'no RGB-IR pairs: no image in '
+                       r'.*rgb has a partner of the same name in .*ir'):
+        inf(str(rgb_dir), str(ir_dir), out_dir=str(tmp_path / 'out'))
+    shutil.copy(osp.join(pairs[1], '0000.png'), ir_dir / 'a.png')
+    inf(str(rgb_dir), str(ir_dir), out_dir=str(tmp_path / 'out'))
+    assert (tmp_path / 'out' / 'unpaired.txt').read_text() == \
+        str(ir_dir / 'b.png') + '\n'
+    os.remove(ir_dir / 'b.png')
+    inf(str(rgb_dir), str(ir_dir), out_dir=str(tmp_path / 'out'))
+    # a later, fully paired run into the same folder leaves no stale list
+    assert not (tmp_path / 'out' / 'unpaired.txt').exists()
