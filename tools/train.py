@@ -7,7 +7,8 @@ runs the host package's own train.py with the same effect.
 import argparse
 
 import mmunirgbir  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmunirgbir.utils import (add_runner_arguments, parse_runner_args,
+from mmunirgbir.utils import (add_runner_arguments,
+                              latest_readable_checkpoint, parse_runner_args,
                               prepare_config, runner_from_cfg)
 
 
@@ -45,8 +46,10 @@ def main():
                                'base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
+        # the newest checkpoint that reads (a run killed while saving
+        # leaves a truncated last one); None: mmengine starts afresh
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = latest_readable_checkpoint(cfg.work_dir)
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

@@ -10,14 +10,20 @@ allow-lists exactly the types mmengine/mmdet/mmseg checkpoints contain, and
 the local-file checkpoint loader is replaced by one that keeps
 ``weights_only=True`` and explains any type that is still refused.
 """
+import glob
 import os.path as osp
 import pickle
 import re
-from typing import Any, Iterable, List
+from typing import Any, Iterable, List, Optional
 
 import numpy as np
 import torch
+from mmengine.logging import MMLogger
 from mmengine.runner import CheckpointLoader
+
+
+class CheckpointReadError(OSError):
+    """A checkpoint file is empty, truncated or not a checkpoint."""
 
 
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
@@ -74,10 +80,31 @@ def register_checkpoint_safe_globals(extra: Iterable[Any] = ()) -> None:
 allow_checkpoint_types = register_checkpoint_safe_globals
 
 
+#: modules and names whose appearance in a pickle means "run code": never
+#: suggested for the allow-list
+_CODE_MODULES = ('posix', 'nt', 'os', 'subprocess', 'sys', 'shutil',
+                 'socket', 'runpy', 'importlib', 'pty', 'builtins',
+                 '__builtin__', 'code', 'ctypes', 'pickle', 'marshal')
+_CODE_NAMES = ('system', 'popen', 'exec', 'eval', 'compile', 'getattr',
+               '__import__', 'open', 'apply', 'spawn')
+
+
 def explain_unpickling_error(filename: str, error: Exception) -> str:
-    """Turn torch's weights-only refusal into an actionable message."""
+    """Turn torch's weights-only refusal into an actionable message.
+
+    A refused global that runs code (``posix.system``, ``builtins.eval``,
+    ...) is named as such, and never offered for the allow-list.
+    """
     found = re.search(r'GLOBAL ([\w.]+)', str(error))
-    name = found.group(1) if found else 'an object type'
+    if not found:
+        return (f'{filename}: not a readable checkpoint (truncated or not a '
+                f'torch file?): {error}')
+    name = found.group(1)
+    module, _, attr = name.rpartition('.')
+    if module.split('.')[0] in _CODE_MODULES or attr in _CODE_NAMES:
+        return (f'{filename}: refused: the file asks to call {name}, which '
+                'runs code when the file is opened. A weights file never '
+                'does that; do not load this file.')
     return (f'{filename}: the checkpoint contains {name}, which is not in '
             'the allow-list of types mmunirgbir loads with '
             'torch.load(weights_only=True). If you trust this file, allow '
@@ -124,6 +151,9 @@ def load_from_local(filename: str, map_location=None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    if osp.getsize(filename) == 0:
+        raise CheckpointReadError(f'{filename}: empty (0-byte) file, not a '
+                                  'checkpoint')
     if filename.endswith('.safetensors'):
         from safetensors.torch import load_file
         return load_file(filename, device=str(map_location or 'cpu'))
@@ -131,11 +161,44 @@ def load_from_local(filename: str, map_location=None) -> Any:
         with open(filename, 'rb') as f:
             return _NumpyUnpickler(f, filename).load()
     try:
-        return torch.load(
+        ckpt = torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise pickle.UnpicklingError(explain_unpickling_error(filename,
                                                               e)) from e
+    except Exception as e:  # noqa: BLE001 - truncated zips, text files, ...
+        raise CheckpointReadError(
+            f'{filename}: not a readable checkpoint (truncated or not a '
+            f'torch file?): {type(e).__name__}: {e}') from e
+    if not isinstance(ckpt, dict):
+        raise CheckpointReadError(
+            f'{filename}: holds a {type(ckpt).__name__}, not a checkpoint '
+            'dict')
+    return ckpt
+
+
+def latest_readable_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint to resume from in ``work_dir``.
+
+    mmengine's choice (``last_checkpoint``) when it reads, else the newest
+    ``*.pth`` that does, with a warning naming each unreadable one; None when
+    there is no checkpoint.
+    """
+    from mmengine.runner import find_latest_checkpoint
+    latest = find_latest_checkpoint(work_dir)
+    others = sorted(glob.glob(osp.join(work_dir, '*.pth')),
+                    key=osp.getmtime, reverse=True)
+    candidates = ([latest] if latest else []) + [
+        p for p in others if not latest or not osp.samefile(p, latest)]
+    for path in candidates:
+        try:
+            load_from_local(path, map_location='cpu')
+        except Exception as e:  # noqa: BLE001 - reported, next one tried
+            MMLogger.get_current_instance().warning(
+                f'cannot resume from {path}: {e}; trying an older checkpoint')
+            continue
+        return path
+    return None
 
 
 register_checkpoint_safe_globals()

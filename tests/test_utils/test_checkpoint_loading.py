@@ -99,3 +99,58 @@ def test_getattr_is_limited_to_history_buffer_methods(tmp_path):
     torch.save({'meta': SneakyGetattr()}, path)
     with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer'):
         CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+
+
+class RunsCode:
+    """Pickles as a call of os.system, as a malicious checkpoint would."""
+
+    def __reduce__(self):
+        import os
+        return os.system, ('true', )
+
+
+def test_code_running_pickle_is_refused_without_allow_list_advice(tmp_path):
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': RunsCode()}, path)
+    with pytest.raises(pickle.UnpicklingError) as err:
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    msg = str(err.value)
+    assert str(path) in msg and 'system' in msg and 'runs code' in msg
+    assert 'allow_checkpoint_types' not in msg
+
+
+@pytest.mark.parametrize('content, reason', [
+    (b'', 'empty'),
+    (b'this is a text file\n', 'not a readable checkpoint'),
+    (None, 'holds a list'),
+])
+def test_unreadable_checkpoint_names_the_file(tmp_path, content, reason):
+    """load_from / --resume / pretrained used to die in IndexError,
+    EOFError or "'list' object has no attribute 'items'"."""
+    path = tmp_path / 'weights.pth'
+    if content is None:
+        torch.save([torch.zeros(2)], path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(Exception, match=rf'weights\.pth: .*{reason}'):
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    from mmunirgbir.models.utils.foundation_checkpoint import (
+        CheckpointError, read_checkpoint)
+    with pytest.raises(CheckpointError, match=rf'weights\.pth: .*{reason}'):
+        read_checkpoint(str(path))
+
+
+def test_resume_skips_a_truncated_last_checkpoint(tmp_path):
+    from mmunirgbir.utils import latest_readable_checkpoint
+    _runner(tmp_path, 4).train()
+    last = tmp_path / 'iter_4.pth'
+    assert (tmp_path / 'last_checkpoint').read_text().endswith('iter_4.pth')
+    assert latest_readable_checkpoint(str(tmp_path)) == str(last)
+    data = last.read_bytes()
+    last.write_bytes(data[:len(data) // 2])  # killed while saving
+    assert latest_readable_checkpoint(str(tmp_path)) == str(
+        tmp_path / 'iter_2.pth')
+    last.unlink()
+    (tmp_path / 'iter_2.pth').unlink()
+    (tmp_path / 'last_checkpoint').unlink()
+    assert latest_readable_checkpoint(str(tmp_path)) is None

@@ -54,6 +54,9 @@ def read_checkpoint(path: str) -> dict:
 
 def unwrap_state_dict(ckpt: dict) -> StateDict:
     """Return the tensor dict of a checkpoint, converting numpy arrays."""
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f'the file holds a {type(ckpt).__name__}, not '
+                              'a checkpoint dict')
     for key in ('state_dict', 'model', 'module', 'model_state'):
         if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
             ckpt = ckpt[key]
@@ -88,14 +91,24 @@ def strip_prefix(state_dict: StateDict,
     }, best
 
 
-def _grid_prefix(num_tokens: int) -> Tuple[int, int]:
-    """Split a pos-embed length into (prefix tokens, square grid side)."""
+def _grid_prefix(num_tokens: int,
+                 model_grid: Tuple[int, int]) -> Tuple[int, Tuple[int, int]]:
+    """Split a pos-embed length into (prefix tokens, grid (h, w)).
+
+    The grid is square (pre-training checkpoints) or, for a non-square
+    table such as a trained mmunirgbir model's, the model's own grid.
+    """
     for prefix in range(0, 9):
         side = math.isqrt(num_tokens - prefix)
         if side * side == num_tokens - prefix:
-            return prefix, side
+            return prefix, (side, side)
+        if num_tokens - prefix == model_grid[0] * model_grid[1]:
+            return prefix, tuple(model_grid)
     raise CheckpointError(
-        f'cannot read a square position grid from {num_tokens} tokens')
+        f'the position table has {num_tokens} rows: neither a square grid '
+        f'nor the model\'s {model_grid[0]}x{model_grid[1]} grid (plus class '
+        'tokens); resize it to one of them, e.g. by loading it into a model '
+        'with its image size')
 
 
 def fit_pos_embed(pos: torch.Tensor, vit: nn.Module) -> Tuple[torch.Tensor,
@@ -111,23 +124,24 @@ def fit_pos_embed(pos: torch.Tensor, vit: nn.Module) -> Tuple[torch.Tensor,
     if pos.dim() == 4:  # (1, H, W, C) layouts (e.g. SAM / ViTDet variants)
         pos = pos.flatten(1, 2)
     num_prefix_embed = 0 if vit.no_embed_class else vit.num_prefix_tokens
-    prefix, side = _grid_prefix(pos.shape[1])
+    grid = tuple(vit.patch_embed.grid_size)
+    prefix, old_grid = _grid_prefix(pos.shape[1], grid)
     if prefix and not num_prefix_embed:
         pos = pos[:, prefix:]
         notes.append(f'pos_embed: dropped {prefix} class-token position(s)')
     elif prefix != num_prefix_embed:
         raise CheckpointError(f'pos_embed has {prefix} prefix positions but '
                               f'the model expects {num_prefix_embed}')
-    grid = tuple(vit.patch_embed.grid_size)
-    if (side, side) != grid:
+    if old_grid != grid:
         pos = resample_abs_pos_embed(
             pos,
             new_size=list(grid),
-            old_size=[side, side],
+            old_size=list(old_grid),
             num_prefix_tokens=num_prefix_embed,
             interpolation='bicubic',
             antialias=False)
-        notes.append(f'pos_embed: grid {side}x{side} -> {grid[0]}x{grid[1]}')
+        notes.append(f'pos_embed: grid {old_grid[0]}x{old_grid[1]} -> '
+                     f'{grid[0]}x{grid[1]}')
     return pos, notes
 
 

@@ -301,6 +301,25 @@ def test_checkpoint_layouts(tmp_path, layout):
     _assert_loaded(fresh, sd)
 
 
+def test_whole_trained_model_with_a_non_square_grid_as_pretrained(tmp_path):
+    """A trained mmunirgbir detector (16x20 position grid) as `pretrained`:
+    it loads into a model of that grid; another grid is refused naming the
+    file (it raised an unnamed 'cannot read a square grid' before)."""
+    trained = tiny(img_size=(256, 320))
+    assert tuple(trained.vit.patch_embed.grid_size) == (16, 20)
+    path = tmp_path / 'detector.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v
+                               for k, v in trained.state_dict().items()},
+                'meta': {}}, path)
+    fresh = tiny(img_size=(256, 320), pretrained=str(path))
+    fresh.init_weights()
+    for k, v in fresh.vit.state_dict().items():
+        assert torch.equal(v, trained.vit.state_dict()[k]), k
+    with pytest.raises(CheckpointError,
+                       match=r'detector\.pth: .*320 rows.*16x16'):
+        tiny(img_size=(256, 256), pretrained=str(path)).init_weights()
+
+
 def test_pretrained_init_cfg_and_missing_keys(tmp_path):
     model = tiny()
     sd = _timm_state(model)
