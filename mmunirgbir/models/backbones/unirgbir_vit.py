@@ -64,7 +64,8 @@ class UniRGBIRViT(BaseModule):
         stage_blocks (Sequence[Sequence[int]], optional): Explicit
             ``(first, last)`` block index of each stage; defaults to an even
             split of the depth into ``num_stages``.
-        out_indices (Sequence[int]): Stages whose output maps are returned.
+        out_indices (int | Sequence[int]): Stages whose output maps are
+            returned, in increasing order.
             Defaults to (3, ) (the last; segmentation uses (0, 1, 2, 3)).
         window_size (int): ViTDet window attention side in tokens; 0 disables
             it. ``VisionTransformer`` blocks only: Eva blocks apply their
@@ -163,10 +164,13 @@ class UniRGBIRViT(BaseModule):
         self.stage_blocks = _stage_blocks(len(vit.blocks), num_stages,
                                           stage_blocks)
         num_stages = len(self.stage_blocks)
-        out_indices = tuple(out_indices)
-        if not out_indices or any(not 0 <= i < num_stages for i in out_indices):
-            raise ValueError(f'out_indices {out_indices} must index the '
-                             f'{num_stages} stages')
+        out_indices = (out_indices, ) if isinstance(out_indices,
+                                                    int) else tuple(out_indices)
+        if not out_indices or any(not 0 <= i < num_stages for i in out_indices
+                                  ) or list(out_indices) != sorted(
+                                      set(out_indices)):
+            raise ValueError(f'out_indices {out_indices} must be increasing, '
+                             f'distinct indices of the {num_stages} stages')
         self.out_indices = out_indices
 
         self.window_size = window_size
@@ -377,10 +381,16 @@ def _stage_blocks(depth: int, num_stages: int,
                   ) -> List[Tuple[int, int]]:
     """``(first, last)`` block of each stage: given, or an even split."""
     if stage_blocks is None:
+        if not 1 <= num_stages <= depth:
+            raise ValueError(f'num_stages {num_stages} must be 1 to the '
+                             f'ViT\'s {depth} blocks')
         bounds = torch.linspace(0, depth, num_stages + 1).round().long()
         stage_blocks = [(int(bounds[i]), int(bounds[i + 1]) - 1)
                         for i in range(num_stages)]
     stage_blocks = [tuple(s) for s in stage_blocks]
+    if any(last < first for first, last in stage_blocks):
+        raise ValueError(f'stage_blocks {stage_blocks}: a stage ends before '
+                         'it starts')
     if stage_blocks[0][0] != 0 or stage_blocks[-1][1] != depth - 1 or any(
             a[1] + 1 != b[0] for a, b in zip(stage_blocks, stage_blocks[1:])):
         raise ValueError(f'stage_blocks {stage_blocks} must cover blocks '

@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Channel handling shared by the RGB-IR data preprocessors."""
+import math
 from typing import List, Sequence, Union
 
 import torch
@@ -9,11 +10,15 @@ BGR_TO_RGB_6CH = [2, 1, 0, 5, 4, 3]
 
 
 def check_rgbir_stats(mean: Sequence[float], std: Sequence[float]) -> None:
-    """Both statistics must give one value per channel of the 6."""
+    """Both statistics must give one value per channel of the 6, and every
+    std must be a usable divisor."""
     for name, val in (('mean', mean), ('std', std)):
         if val is None or len(val) != 6:
             raise ValueError(f'{name} must have 6 values (RGB then IR), got '
                              f'{val}')
+    if not all(math.isfinite(v) and v > 0 for v in std):
+        raise ValueError(f'std must be positive and finite (the inputs are '
+                         f'divided by it), got {list(std)}')
 
 
 def check_six_channels(inputs: Union[torch.Tensor, List[torch.Tensor]]

@@ -301,6 +301,22 @@ def test_checkpoint_layouts(tmp_path, layout):
     _assert_loaded(fresh, sd)
 
 
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(out_indices=(3, 3)), 'increasing, distinct'),
+    (dict(out_indices=(2, 1)), 'increasing, distinct'),
+    (dict(out_indices=(0, 4)), 'of the 4 stages'),
+    (dict(num_stages=5), 'num_stages 5 must be 1 to the ViT.s 4 blocks'),
+    (dict(stage_blocks=((0, 1), (2, 1), (2, 3))), 'ends before it starts'),
+])
+def test_bad_stage_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        tiny(**kwargs)
+
+
+def test_out_indices_as_an_int():
+    assert tiny(out_indices=3).out_indices == (3, )
+
+
 def test_whole_trained_model_with_a_non_square_grid_as_pretrained(tmp_path):
     """A trained mmunirgbir detector (16x20 position grid) as `pretrained`:
     it loads into a model of that grid; another grid is refused naming the

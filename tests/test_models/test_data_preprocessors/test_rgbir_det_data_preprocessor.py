@@ -55,3 +55,13 @@ def test_rejects_wrong_channels_and_stats():
     with pytest.raises(ValueError, match='mean must have 6 values'):
         MODELS.build(
             dict(type='RGBIRDetDataPreprocessor', mean=MEAN[:3], std=STD))
+
+
+@pytest.mark.parametrize('kind', ['RGBIRDetDataPreprocessor',
+                                  'RGBIRSegDataPreprocessor'])
+@pytest.mark.parametrize('bad', [0.0, -1.0, float('nan')])
+def test_unusable_std_is_refused(kind, bad):
+    """A zero std divided the inputs into Inf / NaN without a word."""
+    std = [58.4, 57.1, 57.4, bad, 57.6, 57.6]
+    with pytest.raises(ValueError, match='std must be positive and finite'):
+        MODELS.build(dict(type=kind, mean=[0.0] * 6, std=std))
