@@ -86,3 +86,59 @@ def test_metric_reports_settings_and_splits():
     assert res['MR_reasonable_day'] == pytest.approx(1.0)  # wrong class
     with pytest.raises(KeyError, match='kaist_objects'):
         metric.process({}, [dict(pred_instances={})])
+
+
+# --------------------------------------------------------------------------- #
+# the three rules of Dollar's MATLAB protocol (dbEval.m / bbGt)
+# --------------------------------------------------------------------------- #
+def test_a_zero_miss_rate_averages_to_zero():
+    """MATLAB's exp(mean(log(miss))) has no 1e-10 floor."""
+    perfect = [_image([PERSON], [PERSON + [0.9]]) for _ in range(5)]
+    assert log_average_miss_rate(perfect) == 0.0
+    # one reference point at 0 is enough
+    images = [_image([PERSON], [PERSON + [0.9]]) for _ in range(10)]
+    images[0]['dt_boxes'] = np.vstack([images[0]['dt_boxes'],
+                                       [[400, 100, 440, 200]]])
+    images[0]['dt_scores'] = np.array([0.9, 0.5])  # the FP ranks last
+    assert log_average_miss_rate(images) == 0.0
+
+
+def test_ground_truth_beyond_the_border_bounds_is_ignored():
+    """bbGt xRng = [5, 635], yRng = [5, 507]: a missed pedestrian at the
+    left edge (x1 = 2) is ignored, so finding the other one is perfect."""
+    edge = [2, 100, 42, 200]
+    img = _image([PERSON, edge], [PERSON + [0.9]])
+    assert log_average_miss_rate([img]) == 0.0
+    assert log_average_miss_rate([img], x_range=None) == pytest.approx(0.5)
+    bottom = [300, 420, 340, 510]  # y2 = 510 > 507
+    img = _image([PERSON, bottom], [PERSON + [0.9]])
+    assert log_average_miss_rate([img]) == 0.0
+    assert log_average_miss_rate([img], y_range=None) == pytest.approx(0.5)
+    # the metric passes the bounds on, configurable
+    metric = KAISTMissRateMetric(x_range=None, settings=dict(
+        reasonable=dict(min_height=55, max_occlusion=1)))
+    objs = [dict(label='person', bbox=b, occlusion=0, ignore=0)
+            for b in (PERSON, edge)]
+    metric.process({}, [dict(kaist_objects=objs, illumination='day',
+                             pred_instances=dict(
+                                 bboxes=torch.tensor([PERSON], dtype=float),
+                                 scores=torch.tensor([0.9]),
+                                 labels=torch.tensor([0])))])
+    assert metric.compute_metrics(metric.results)[
+        'MR_reasonable_all'] == pytest.approx(0.5)
+
+
+def test_aspect_ratio_standardisation_is_an_option():
+    """dbEval.m resizes non-ignored ground truth and detections to width =
+    0.41 x height about their centres before matching."""
+    wide = [100, 100, 200, 200]  # a 100x100 pedestrian box
+    slim = [129.5, 100, 170.5, 200, 0.9]  # 41x100, same centre: IoU 0.41
+    img = _image([wide], [slim])
+    assert log_average_miss_rate([img]) == pytest.approx(1.0)
+    assert log_average_miss_rate([img], aspect_ratio=0.41) == 0.0
+    # ignored ground truth keeps its shape: a wide 'people' region still
+    # absorbs a detection that covers it
+    crowd = [300, 100, 400, 200]
+    img = _image([wide, crowd], [slim, [300, 100, 400, 200, 0.8]],
+                 labels=['person', 'people'])
+    assert log_average_miss_rate([img], aspect_ratio=0.41) == 0.0

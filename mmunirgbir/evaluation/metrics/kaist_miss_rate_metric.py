@@ -1,5 +1,21 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""Log-average miss rate (MR^-2) of the Caltech / KAIST pedestrian protocol."""
+"""Log-average miss rate (MR^-2) of the Caltech / KAIST pedestrian protocol.
+
+The protocol is Dollar's MATLAB evaluation (``dbEval.m`` with ``bbGt``) as
+used for KAIST: ground truth that is not a ``person``, shorter than the
+setting's height, more occluded than it allows, flagged ``ign`` or outside
+the border bounds (x in [5, 635], y in [5, 507]) is ignored; detections
+shorter than the height / 1.25 are discarded; matching at IoU 0.5 with
+ignore regions absorbing detections (intersection over the detection);
+the miss rate sampled at 9 FPPI points in [1e-2, 1] and log-averaged with
+no floor (one sampled miss rate of 0 gives 0, as MATLAB does). The aspect
+ratio standardisation of ``dbEval.m`` (width = 0.41 x height) is an option.
+
+The widely copied Python script of MLPD (used by ICAFusion, MS-DETR and
+others) matches and samples identically but has no detection-height
+filter and no border bounds, and floors the miss rate, so papers that use
+it report higher MR^-2 than this metric on the same detections.
+"""
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -58,7 +74,10 @@ def log_average_miss_rate(
         iou_thr: float = 0.5,
         fppi_points: Optional[np.ndarray] = None,
         height_margin: float = 1.25,
-        person_labels: Sequence[str] = ('person', )) -> float:
+        person_labels: Sequence[str] = ('person', ),
+        x_range: Optional[Sequence[float]] = (5, 635),
+        y_range: Optional[Sequence[float]] = (5, 507),
+        aspect_ratio: Optional[float] = None) -> float:
     """MR^-2: the log-average of the miss rate at FPPI in [1e-2, 1e0].
 
     Args:
@@ -75,6 +94,15 @@ def log_average_miss_rate(
             protocol. Defaults to 1.25.
         person_labels (Sequence[str]): Labels that count as pedestrians; all
             other labels are ignore regions.
+        x_range (Sequence[float], optional): Ground truth whose left or
+            right edge lies outside ``[x_min, x_max]`` is ignored (bbGt's
+            ``xRng``; KAIST: (5, 635)). None: no bound.
+        y_range (Sequence[float], optional): Likewise for the top and bottom
+            edges (``yRng``; KAIST: (5, 507)).
+        aspect_ratio (float, optional): When given (``dbEval.m``: 0.41),
+            non-ignored ground truth and all detections are resized about
+            their centres to width = ``aspect_ratio`` x height before
+            matching. Defaults to None (off).
 
     Returns:
         float: The log-average miss rate in [0, 1] (nan without any
@@ -90,11 +118,19 @@ def log_average_miss_rate(
                   | ~np.isin(np.asarray(img['gt_labels']), person_labels)
                   | (heights < min_height)
                   | (np.asarray(img['gt_occlusion']) > max_occlusion))
+        for axis, bounds in ((0, x_range), (1, y_range)):
+            if bounds is not None:
+                edges = gt[:, [axis, axis + 2]]
+                ignore |= ((edges < bounds[0]) | (edges > bounds[1])).any(1)
         num_gt += int((~ignore).sum())
         dt = np.asarray(img['dt_boxes'], dtype=np.float64).reshape(-1, 4)
         sc = np.asarray(img['dt_scores'], dtype=np.float64).reshape(-1)
         keep = (dt[:, 3] - dt[:, 1]) >= min_height / height_margin
         dt, sc = dt[keep], sc[keep]
+        if aspect_ratio is not None:
+            gt = gt.copy()
+            gt[~ignore] = _with_aspect_ratio(gt[~ignore], aspect_ratio)
+            dt = _with_aspect_ratio(dt, aspect_ratio)
         res = match_image(gt, ignore, dt, sc, iou_thr)
         scores.append(sc[res >= 0])
         is_tp.append(res[res >= 0] == 1)
@@ -111,7 +147,18 @@ def log_average_miss_rate(
     for ref in fppi_points:
         idx = np.nonzero(fppi <= ref)[0]
         samples.append(miss[idx[-1]] if len(idx) else 1.0)
-    return float(np.exp(np.mean(np.log(np.maximum(samples, 1e-10)))))
+    with np.errstate(divide='ignore'):  # log(0) = -inf: MR 0, as MATLAB
+        return float(np.exp(np.mean(np.log(samples))))
+
+
+def _with_aspect_ratio(boxes: np.ndarray, ratio: float) -> np.ndarray:
+    """xyxy boxes resized about their centres to width = ratio x height
+    (``bbApply('resize', bb, 1, 0, ratio)``)."""
+    centre = (boxes[:, 0] + boxes[:, 2]) / 2
+    half = ratio * (boxes[:, 3] - boxes[:, 1]) / 2
+    out = boxes.copy()
+    out[:, 0], out[:, 2] = centre - half, centre + half
+    return out
 
 
 @METRICS.register_module()
@@ -128,6 +175,11 @@ class KAISTMissRateMetric(BaseMetric):
         settings (dict, optional): ``{name: dict(min_height, max_occlusion)}``.
         iou_thr (float): Matching IoU. Defaults to 0.5.
         score_thr (float): Detections below are dropped first. Defaults to 0.
+        x_range, y_range (Sequence[float], optional): Border bounds of the
+            ground truth (see :func:`log_average_miss_rate`). Default to
+            KAIST's (5, 635) and (5, 507); None disables one.
+        aspect_ratio (float, optional): ``dbEval.m``'s aspect ratio
+            standardisation (0.41); None (default) keeps boxes as they are.
         collect_device (str): Defaults to 'cpu'.
         prefix (str, optional): Metric-name prefix. Defaults to 'kaist'.
     """
@@ -137,9 +189,14 @@ class KAISTMissRateMetric(BaseMetric):
                  settings: Optional[Dict[str, dict]] = None,
                  iou_thr: float = 0.5,
                  score_thr: float = 0.,
+                 x_range: Optional[Sequence[float]] = (5, 635),
+                 y_range: Optional[Sequence[float]] = (5, 507),
+                 aspect_ratio: Optional[float] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        self.protocol = dict(x_range=x_range, y_range=y_range,
+                             aspect_ratio=aspect_ratio)
         self.settings = settings or DEFAULT_SETTINGS
         self.iou_thr = iou_thr
         self.score_thr = score_thr
@@ -176,5 +233,6 @@ class KAISTMissRateMetric(BaseMetric):
                 if not subset:
                     continue
                 metrics[f'MR_{name}_{split}'] = log_average_miss_rate(
-                    subset, iou_thr=self.iou_thr, **setting)
+                    subset, iou_thr=self.iou_thr, **self.protocol,
+                    **setting)
         return metrics
