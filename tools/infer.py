@@ -37,12 +37,16 @@ def main() -> None:
     parser.add_argument('--resize-ir', action='store_true',
                         help='resize IR to the RGB size where they differ')
     args = parser.parse_args()
-    inferencer = UniRGBIRInferencer(args.config, args.checkpoint,
-                                    device=args.device,
-                                    score_thr=args.score_thr,
-                                    resize_ir=args.resize_ir)
-    result = inferencer(args.rgb, args.ir, out_dir=args.out_dir,
-                        batch_size=args.batch_size)
+    try:
+        inferencer = UniRGBIRInferencer(args.config, args.checkpoint,
+                                        device=args.device,
+                                        score_thr=args.score_thr,
+                                        resize_ir=args.resize_ir)
+        result = inferencer(args.rgb, args.ir, out_dir=args.out_dir,
+                            batch_size=args.batch_size)
+    except (OSError, ValueError, RuntimeError) as e:
+        # bad inputs: their message, without a traceback; exit status 1
+        parser.exit(1, f'{parser.prog}: error: {e}\n')
     print(f'{len(result["predictions"])} predictions written to '
           f'{args.out_dir} ({len(result["unpaired"])} unpaired files '
           'skipped)')

@@ -234,3 +234,21 @@ def test_folders_that_pair_nothing_and_stale_lists(det_checkpoint, pairs,
     inf(str(rgb_dir), str(ir_dir), out_dir=str(tmp_path / 'out'))
     # a later, fully paired run into the same folder leaves no stale list
     assert not (tmp_path / 'out' / 'unpaired.txt').exists()
+
+
+def test_infer_script_exits_non_zero_with_the_message(det_checkpoint, pairs,
+                                                      tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / 'rgb').mkdir()
+    (tmp_path / 'ir').mkdir()
+    shutil.copy(osp.join(pairs[0], '0000.png'), tmp_path / 'rgb' / 'a.png')
+    shutil.copy(osp.join(pairs[1], '0000.png'), tmp_path / 'ir' / 'b.png')
+    run = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'infer.py'), DEMO,
+         det_checkpoint, '--rgb', str(tmp_path / 'rgb'), '--ir',
+         str(tmp_path / 'ir'), '--out-dir', str(tmp_path / 'out')],
+        capture_output=True, text=True)
+    assert run.returncode == 1
+    assert 'error: no RGB-IR pairs' in run.stderr
+    assert 'Traceback' not in run.stderr

@@ -204,3 +204,39 @@ def test_exif_orientation_applies_to_both_modalities(tmp_path, orientation):
     assert out.shape[:2] == upright.shape
     assert np.abs(out[..., 3].astype(int) - upright).max() < 40
     assert np.abs(out[..., 0].astype(int) - upright).max() < 40
+
+
+@pytest.mark.parametrize('ext', ['.png', '.jpg'])
+def test_fuzzed_image_files_load_or_fail_cleanly(tmp_path, pair, ext):
+    """Truncated, overwritten and random files: a loaded pair or an
+    OSError / ValueError naming the file, never a raw cv2 / numpy error."""
+    rgb, ir, rgb_path, _ = pair
+    good = cv2.imencode(ext, np.dstack([ir] * 3))[1].tobytes()
+    rng = np.random.default_rng(len(ext))
+    outcomes = dict(loaded=0, refused=0)
+    for case in range(60):
+        data = bytearray(good)
+        op = case % 4
+        if op == 0:  # truncated
+            data = data[:int(rng.integers(0, len(data)))]
+        elif op == 1:  # bytes overwritten
+            for i in rng.integers(0, len(data), int(rng.integers(1, 40))):
+                data[i] = int(rng.integers(0, 256))
+        elif op == 2:  # random bytes
+            data = bytearray(rng.integers(0, 256, int(rng.integers(0, 300)),
+                                          dtype=np.uint8).tobytes())
+        else:  # a chunk removed from the middle
+            a = int(rng.integers(0, len(data)))
+            data = data[:a] + data[a + int(rng.integers(1, 200)):]
+        path = tmp_path / f'ir_{case}{ext}'
+        path.write_bytes(bytes(data))
+        try:
+            out = LoadRGBIRImagePair(resize_ir=True)(
+                dict(img_path=rgb_path, ir_path=str(path)))
+        except (OSError, ValueError) as e:
+            assert str(path) in str(e), e
+            outcomes['refused'] += 1
+        else:
+            assert out['img'].shape == (20, 30, 6)
+            outcomes['loaded'] += 1
+    assert outcomes['refused'] > 10
