@@ -10,6 +10,8 @@ from mmengine import fileio
 from mmengine.registry import TRANSFORMS
 from PIL import Image
 
+from ...models.utils.modality_routing import check_missing_modality
+
 
 def ir_to_uint8(ir: np.ndarray,
                 mode: str = 'minmax',
@@ -86,6 +88,10 @@ class LoadRGBIRImagePair(BaseTransform):
     channel is the IR). In-memory images (inference on arrays or video
     frames) are given instead as ``img`` (BGR) and ``ir_img`` arrays.
 
+    A sample with ``missing_modality`` 'rgb' (or 'ir') needs only its IR
+    (or RGB) image; the other half is blank and stays flagged, so the RGB-IR
+    data preprocessors route it as the single-modality baseline.
+
     Added keys: ``img``, ``img_shape``, ``ori_shape``.
 
     Args:
@@ -149,10 +155,36 @@ class LoadRGBIRImagePair(BaseTransform):
         # cv2 returns B, G, R, T
         return np.ascontiguousarray(img[..., :3]), img[..., 3]
 
+    def _read_one(self, results: dict, missing: str):
+        """The present image of a single-modality sample, and its name."""
+        if missing == 'ir':
+            img, path, what, flag = results.get('img'), results.get(
+                'img_path'), 'RGB', 'color'
+        else:
+            img, path, what, flag = results.pop('ir_img', None), results.get(
+                'ir_path'), 'IR', 'unchanged'
+        if isinstance(img, np.ndarray):
+            return img, path or f'{what} array'
+        if not path:
+            raise ValueError(f'{missing.upper()} is missing, so an {what} '
+                             'image (path or array) is needed')
+        return self._read(path, what, flag), path
+
     def transform(self, results: dict) -> dict:
         rgb_path = results.get('img_path')
         ir_path = results.get('ir_path')
-        if isinstance(results.get('ir_img'), np.ndarray):
+        missing = check_missing_modality(
+            results.get('missing_modality'), rgb_path or ir_path)
+        if missing:
+            # one image only: the other half stays blank, flagged missing
+            present, name = self._read_one(results, missing)
+            blank = np.zeros(present.shape[:2], np.uint8)
+            if missing == 'rgb':
+                rgb, ir, ir_name = np.dstack([blank] * 3), present, name
+                rgb_path = rgb_path or name
+            else:
+                rgb, ir, ir_name, rgb_path = present, blank, name, name
+        elif isinstance(results.get('ir_img'), np.ndarray):
             rgb, ir = results['img'], results.pop('ir_img')
             ir_name = ir_path or f'IR array of {rgb_path}'
         elif ir_path is None:

@@ -17,7 +17,7 @@ from timm.models.vision_transformer import VisionTransformer
 from ..layers import (InjectionGate, MultiModalFeaturePool,
                       SupplementaryFeatureInjector)
 from ..layers.window_attention import BLOCK_ATTRS, windowed_block_forward
-from ..utils import load_foundation
+from ..utils import load_foundation, route_missing_modality
 
 
 @MODELS.register_module()
@@ -80,7 +80,9 @@ class UniRGBIRViT(BaseModule):
             output. Defaults to False.
         modality (str): 'rgbir' (fusion); 'rgb' or 'ir' feed that one image
             to the ViT and to both MFP stems, the single-modality baselines
-            of the same model. Defaults to 'rgbir'.
+            of the same model. Defaults to 'rgbir'. A fused model also
+            serves samples that miss one image (``missing_modality`` of
+            :meth:`forward`), routed per sample as these baselines are.
         pad_to_patch (bool): Zero-pad inputs whose size is not a multiple of
             the patch size (bottom/right); otherwise raise. Defaults to True.
         drop_path_rate (float): Stochastic depth of the ViT. Defaults to 0.
@@ -328,16 +330,26 @@ class UniRGBIRViT(BaseModule):
         yy, xx = torch.meshgrid(ys, xs, indexing='ij')
         return torch.stack([xx, yy], -1).view(1, h * w, 2)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    def forward(self,
+                x: torch.Tensor,
+                missing_modality: Optional[Sequence[Optional[str]]] = None
+                ) -> Tuple[torch.Tensor, ...]:
         """Extract features of an RGB-IR batch.
 
         Args:
             x (Tensor): Normalised RGB + IR, shape (B, 6, H, W).
+            missing_modality (Sequence[str | None], optional): Per sample,
+                'rgb' or 'ir' when that image is missing: the sample is fed
+                as the other modality's baseline is
+                (:func:`route_missing_modality`; the RGB-IR data
+                preprocessors apply the same routing from the samples'
+                metainfo). None: every sample has both.
 
         Returns:
             tuple[Tensor]: One (B, C, ceil(H/p), ceil(W/p)) map per entry of
             ``out_indices``.
         """
+        x = route_missing_modality(x, missing_modality)
         rgb, ir = self._split(self._check_input(x))
         pool = self.mfp(rgb, ir)
         tokens, hw, rope = self._embed(rgb)

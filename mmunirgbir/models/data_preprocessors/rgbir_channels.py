@@ -5,6 +5,9 @@ from typing import List, Sequence, Union
 
 import torch
 
+from ..utils.modality_routing import (missing_modalities,
+                                      route_missing_modality)
+
 #: BGR -> RGB inside each modality of a (6, H, W) RGB-IR image
 BGR_TO_RGB_6CH = [2, 1, 0, 5, 4, 3]
 
@@ -53,8 +56,11 @@ def swap_bgr_to_rgb(inputs: Union[torch.Tensor, List[torch.Tensor]]
 
 class RGBIRChannelsMixin:
     """``forward`` of the RGB-IR preprocessors: check 6 channels, swap BGR to
-    RGB within each modality (when ``swap_rgbir``), then run the host
-    package's preprocessing (normalisation, padding, batch augments)."""
+    RGB within each modality (when ``swap_rgbir``), run the host package's
+    preprocessing (normalisation, padding, batch augments), then route the
+    samples whose ``missing_modality`` metainfo says an image is missing
+    (:func:`route_missing_modality`): stock detectors and segmentors call
+    the backbone with the batch alone."""
     swap_rgbir: bool = True
 
     def forward(self, data: dict, training: bool = False) -> dict:
@@ -62,4 +68,9 @@ class RGBIRChannelsMixin:
         check_six_channels(data['inputs'])
         if self.swap_rgbir:
             data['inputs'] = swap_bgr_to_rgb(data['inputs'])
-        return super().forward(data, training)
+        data = super().forward(data, training)
+        samples = data.get('data_samples')
+        if samples:
+            data['inputs'] = route_missing_modality(
+                data['inputs'], missing_modalities(samples))
+        return data

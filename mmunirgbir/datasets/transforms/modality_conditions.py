@@ -1,0 +1,159 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Test-time degradations of one modality of an RGB-IR pair.
+
+Each transform changes the RGB or the IR half of ``img`` only, right after
+:class:`LoadRGBIRImagePair` (at the original resolution), and is
+reproducible: random ones draw from a generator seeded by ``seed`` and the
+image's path. ``tools/analysis_tools/robustness_test.py`` names them as
+conditions; configs can use them too.
+"""
+import zlib
+from typing import Sequence
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine.registry import TRANSFORMS
+
+from ...models.utils.modality_routing import MODALITIES
+
+_CHANNELS = dict(rgb=slice(0, 3), ir=slice(3, 6))
+
+
+class _OneModality(BaseTransform):
+    """Apply :meth:`change` to one half of the (H, W, 6) ``img``."""
+
+    def __init__(self, modality: str) -> None:
+        if modality not in MODALITIES:
+            raise ValueError(f'modality must be "rgb" or "ir", got '
+                             f'{modality!r}')
+        self.modality = modality
+
+    def change(self, half: np.ndarray, results: dict) -> np.ndarray:
+        raise NotImplementedError
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        if img.ndim != 3 or img.shape[2] != 6:
+            raise ValueError(f'{type(self).__name__} expects an (H, W, 6) '
+                             f'RGB-IR image, got {img.shape} for '
+                             f'{results.get("img_path")}')
+        sl = _CHANNELS[self.modality]
+        half = self.change(img[..., sl].astype(np.float32), results)
+        out = img.copy()
+        out[..., sl] = np.clip(np.round(half), 0, 255).astype(img.dtype) \
+            if img.dtype == np.uint8 else half
+        results['img'] = out
+        return results
+
+
+@TRANSFORMS.register_module()
+class ShiftModality(_OneModality):
+    """Registration error: translate one modality by ``offset`` pixels
+    (zero fill), the other stays.
+
+    Args:
+        modality (str): 'rgb' or 'ir'. Defaults to 'ir'.
+        offset (Sequence[int]): (dx, dy) in pixels of the loaded image.
+    """
+
+    def __init__(self, modality: str = 'ir',
+                 offset: Sequence[int] = (8, 0)) -> None:
+        super().__init__(modality)
+        self.offset = tuple(int(v) for v in offset)
+        if len(self.offset) != 2:
+            raise ValueError(f'offset must be (dx, dy), got {offset}')
+
+    def change(self, half: np.ndarray, results: dict) -> np.ndarray:
+        dx, dy = self.offset
+        h, w = half.shape[:2]
+        if abs(dx) >= w or abs(dy) >= h:
+            raise ValueError(f'shift ({dx}, {dy}) is not smaller than the '
+                             f'{w}x{h} image {results.get("img_path")}')
+        out = np.zeros_like(half)
+        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+            half[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+        return out
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(modality={self.modality!r}, '
+                f'offset={self.offset})')
+
+
+@TRANSFORMS.register_module()
+class ModalityGammaGain(_OneModality):
+    """Exposure change: ``255 * gain * (x / 255) ** gamma``, e.g. low light
+    (gamma > 1, gain < 1) or over-exposure (gamma < 1, gain > 1).
+
+    Args:
+        modality (str): 'rgb' or 'ir'. Defaults to 'rgb'.
+        gamma (float): Defaults to 1.
+        gain (float): Defaults to 1.
+    """
+
+    def __init__(self, modality: str = 'rgb', gamma: float = 1.0,
+                 gain: float = 1.0) -> None:
+        super().__init__(modality)
+        if gamma <= 0 or gain < 0:
+            raise ValueError(f'gamma must be > 0 and gain >= 0, got {gamma} '
+                             f'and {gain}')
+        self.gamma, self.gain = gamma, gain
+
+    def change(self, half: np.ndarray, results: dict) -> np.ndarray:
+        return 255.0 * self.gain * (half / 255.0)**self.gamma
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(modality={self.modality!r}, '
+                f'gamma={self.gamma}, gain={self.gain})')
+
+
+@TRANSFORMS.register_module()
+class ModalityNoise(_OneModality):
+    """Gaussian sensor noise of standard deviation ``std`` (0-255 scale),
+    the same for the three channels of IR, seeded per image.
+
+    Args:
+        modality (str): 'rgb' or 'ir'. Defaults to 'ir'.
+        std (float): Defaults to 20.
+        seed (int): Defaults to 0.
+    """
+
+    def __init__(self, modality: str = 'ir', std: float = 20.0,
+                 seed: int = 0) -> None:
+        super().__init__(modality)
+        if std < 0:
+            raise ValueError(f'std must be >= 0, got {std}')
+        self.std, self.seed = std, seed
+
+    def change(self, half: np.ndarray, results: dict) -> np.ndarray:
+        key = str(results.get('img_path') or results.get('ir_path'))
+        rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
+        shape = half.shape[:2] + ((1, ) if self.modality == 'ir' else (3, ))
+        return half + rng.normal(0, self.std, shape).astype(np.float32)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(modality={self.modality!r}, '
+                f'std={self.std}, seed={self.seed})')
+
+
+@TRANSFORMS.register_module()
+class ModalityBlur(_OneModality):
+    """Gaussian blur (defocus, motion-free) of one modality.
+
+    Args:
+        modality (str): 'rgb' or 'ir'. Defaults to 'rgb'.
+        sigma (float): Standard deviation in pixels. Defaults to 3.
+    """
+
+    def __init__(self, modality: str = 'rgb', sigma: float = 3.0) -> None:
+        super().__init__(modality)
+        if sigma <= 0:
+            raise ValueError(f'sigma must be > 0, got {sigma}')
+        self.sigma = sigma
+
+    def change(self, half: np.ndarray, results: dict) -> np.ndarray:
+        return cv2.GaussianBlur(half, (0, 0), self.sigma)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(modality={self.modality!r}, '
+                f'sigma={self.sigma})')
