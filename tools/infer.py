@@ -5,8 +5,10 @@
         [--batch-size 4] [--device cpu|cuda] [--score-thr 0.3] [--resize-ir]
 
 RGB / IR are two images, two folders (paired by file name; files without a
-partner are listed in OUT/unpaired.txt, never guessed) or two videos (read
-frame by frame in lockstep). OUT/vis holds RGB | IR | result images
+partner are listed in OUT/unpaired.txt, never guessed, and skipped unless
+--run-unpaired) or two videos (read frame by frame in lockstep). Give only
+--rgb or only --ir when a camera is missing: the model runs that modality
+alone, as its single-modality baseline. OUT/vis holds RGB | IR | result images
 (OUT/vis.mp4 for videos); OUT/preds holds JSON boxes (detection) or PNG label
 / saliency maps at the original resolution. --resize-ir resizes IR images
 whose size differs from their RGB partner instead of refusing them.
@@ -28,8 +30,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--rgb', required=True)
-    parser.add_argument('--ir', required=True)
+    parser.add_argument('--rgb', help='RGB image, folder or video')
+    parser.add_argument('--ir', help='IR image, folder or video')
+    parser.add_argument('--run-unpaired', action='store_true',
+                        help='run folder files without a partner '
+                        'single-modality instead of skipping them')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--batch-size', type=positive_int, default=1)
     parser.add_argument('--device', default='cpu')
@@ -37,13 +42,16 @@ def main() -> None:
     parser.add_argument('--resize-ir', action='store_true',
                         help='resize IR to the RGB size where they differ')
     args = parser.parse_args()
+    if args.rgb is None and args.ir is None:
+        parser.error('give --rgb, --ir or both')
     try:
         inferencer = UniRGBIRInferencer(args.config, args.checkpoint,
                                         device=args.device,
                                         score_thr=args.score_thr,
                                         resize_ir=args.resize_ir)
         result = inferencer(args.rgb, args.ir, out_dir=args.out_dir,
-                            batch_size=args.batch_size)
+                            batch_size=args.batch_size,
+                            run_unpaired=args.run_unpaired)
     except (OSError, ValueError, RuntimeError) as e:
         # bad inputs: their message, without a traceback; exit status 1
         parser.exit(1, f'{parser.prog}: error: {e}\n')

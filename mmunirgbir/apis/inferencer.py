@@ -18,12 +18,22 @@ from mmengine.registry import MODELS, VISUALIZERS, init_default_scope
 from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 
-from ..datasets.pairing import IMG_EXTENSIONS, match_by_stem
+from ..datasets.pairing import IMG_EXTENSIONS, list_images, match_by_stem
+from ..datasets.transforms import pack_missing_modality
 
 ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadRGBIRSegAnnotations',
                       'LoadSaliencyAnnotations')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.mpg', '.mpeg', '.webm')
 Item = Tuple[str, dict]  # (name, pipeline input)
+
+
+def _single(rgb: Optional[str], ir: Optional[str]) -> dict:
+    """The loader input of a pair, or of one image with the other missing."""
+    if rgb is not None and ir is not None:
+        return dict(img_path=rgb, ir_path=ir)
+    if rgb is not None:
+        return dict(img_path=rgb, missing_modality='ir')
+    return dict(img_path=None, ir_path=ir, missing_modality='rgb')
 
 
 def _test_pipeline(cfg: Config) -> list:
@@ -103,7 +113,8 @@ class UniRGBIRInferencer:
             self.task = 'sod' if getattr(self.model.decode_head,
                                          'out_channels', 2) == 1 else 'seg'
         self.dataset_meta = meta or self._config_meta()
-        pipeline = _test_pipeline(cfg)
+        # the pack transform carries the missing-modality flag
+        pipeline = pack_missing_modality(_test_pipeline(cfg))
         if pipeline[0]['type'] != 'LoadRGBIRImagePair':
             raise ValueError('the test pipeline must start with '
                              f'LoadRGBIRImagePair, not {pipeline[0]["type"]}')
@@ -131,61 +142,94 @@ class UniRGBIRInferencer:
     # ------------------------------------------------------------------ #
     # inputs
     # ------------------------------------------------------------------ #
-    def collect(self, rgb, ir) -> Tuple[Iterator[Item], int, List[str]]:
+    def collect(self, rgb, ir, run_unpaired: bool = False
+                ) -> Tuple[Iterator[Item], int, List[str]]:
         """Turn (rgb, ir) into named pipeline inputs.
+
+        Either may be None (explicitly single-modality: the sample is fed as
+        that modality's baseline). ``run_unpaired`` runs the files of two
+        folders that have no partner single-modality instead of skipping
+        them; a pair is never guessed.
 
         Returns:
             tuple: An iterator of (name, input dict), the number of items and
             the names of files without a partner.
         """
+        if rgb is None and ir is None:
+            raise ValueError('give an RGB input, an IR input or both')
         if isinstance(rgb, np.ndarray) or isinstance(ir, np.ndarray):
-            if not (isinstance(rgb, np.ndarray)
-                    and isinstance(ir, np.ndarray)):
-                raise TypeError('give both images as arrays or both as paths')
-            return iter([('image', dict(img=rgb, ir_img=ir))]), 1, []
-        rgb, ir = str(rgb), str(ir)
+            for x in (rgb, ir):
+                if x is not None and not isinstance(x, np.ndarray):
+                    raise TypeError('give both images as arrays or both as '
+                                    'paths')
+            item = {} if rgb is None else dict(img=rgb)
+            if ir is not None:
+                item['ir_img'] = ir
+            if rgb is None or ir is None:
+                item['missing_modality'] = 'rgb' if rgb is None else 'ir'
+            return iter([('image', item)]), 1, []
+        rgb, ir = (None if p is None else str(p) for p in (rgb, ir))
         for path in (rgb, ir):
-            if not osp.exists(path):
+            if path is not None and not osp.exists(path):
                 raise FileNotFoundError(f'input not found: {path}')
-        kinds = [
-            'folder' if osp.isdir(p) else
-            'video' if p.lower().endswith(VIDEO_EXTENSIONS) else 'image'
-            for p in (rgb, ir)
-        ]
-        if kinds[0] != kinds[1]:
+        kinds = [None if p is None else 'folder' if osp.isdir(p) else
+                 'video' if p.lower().endswith(VIDEO_EXTENSIONS) else 'image'
+                 for p in (rgb, ir)]
+        if None not in kinds and kinds[0] != kinds[1]:
             raise ValueError('give two folders, two images or two videos; '
                              f'got the {kinds[0]} {rgb} and the {kinds[1]} '
                              f'{ir}')
-        if osp.isdir(rgb):
-            pairs, rgb_only, ir_only = match_by_stem(rgb, ir)
-            unpaired = [osp.join(rgb, n) for n in rgb_only] + \
-                [osp.join(ir, n) for n in ir_only]
-            if unpaired:
-                MMLogger.get_current_instance().warning(
-                    f'{len(unpaired)} files without a partner were skipped: '
-                    + ', '.join(unpaired))
-            if not pairs:
-                raise ValueError(
-                    f'no RGB-IR pairs: no image in {rgb} has a partner of '
-                    f'the same name in {ir}')
-            items = ((stem, dict(img_path=r, ir_path=i))
-                     for stem, r, i in pairs)
-            return items, len(pairs), unpaired
-        if rgb.lower().endswith(VIDEO_EXTENSIONS):
+        kind = kinds[0] or kinds[1]
+        if kind == 'video':
             return self._video_frames(rgb, ir)
-        if not rgb.lower().endswith(IMG_EXTENSIONS):
-            raise ValueError(f'unsupported input {rgb}')
-        name = osp.splitext(osp.basename(rgb))[0]
-        return iter([(name, dict(img_path=rgb, ir_path=ir))]), 1, []
+        if kind == 'folder':
+            return self._folder_items(rgb, ir, run_unpaired)
+        path = rgb or ir
+        if not path.lower().endswith(IMG_EXTENSIONS):
+            raise ValueError(f'unsupported input {path}')
+        name = osp.splitext(osp.basename(path))[0]
+        return iter([(name, _single(rgb, ir))]), 1, []
 
     @staticmethod
-    def _video_frames(rgb: str, ir: str):
-        caps = [cv2.VideoCapture(p) for p in (rgb, ir)]
-        for cap, path in zip(caps, (rgb, ir)):
+    def _folder_items(rgb: Optional[str], ir: Optional[str],
+                      run_unpaired: bool):
+        if rgb is None or ir is None:
+            folder = rgb or ir
+            names = list_images(folder)
+            if not names:
+                raise ValueError(f'no images in {folder}')
+            items = [(stem, _single(osp.join(rgb, n) if rgb else None,
+                                    osp.join(ir, n) if ir else None))
+                     for stem, n in names.items()]
+            return iter(items), len(items), []
+        pairs, rgb_only, ir_only = match_by_stem(rgb, ir)
+        unpaired = [osp.join(rgb, n) for n in rgb_only] + \
+            [osp.join(ir, n) for n in ir_only]
+        items = [(stem, dict(img_path=r, ir_path=i)) for stem, r, i in pairs]
+        if unpaired and run_unpaired:
+            items += [(osp.splitext(osp.basename(p))[0],
+                       _single(p, None) if p.startswith(osp.join(rgb, ''))
+                       else _single(None, p)) for p in unpaired]
+        elif unpaired:
+            MMLogger.get_current_instance().warning(
+                f'{len(unpaired)} files without a partner were skipped '
+                '(run_unpaired / --run-unpaired runs them single-modality): '
+                + ', '.join(unpaired))
+        if not items:
+            raise ValueError(
+                f'no RGB-IR pairs: no image in {rgb} has a partner of '
+                f'the same name in {ir}')
+        return iter(items), len(items), unpaired
+
+    @staticmethod
+    def _video_frames(rgb: Optional[str], ir: Optional[str]):
+        streams = [p for p in (rgb, ir) if p is not None]
+        caps = [cv2.VideoCapture(p) for p in streams]
+        for cap, path in zip(caps, streams):
             if not cap.isOpened():
                 raise OSError(f'cannot open video {path}')
         counts = [int(c.get(cv2.CAP_PROP_FRAME_COUNT)) for c in caps]
-        if counts[0] != counts[1]:
+        if len(set(counts)) > 1:
             MMLogger.get_current_instance().warning(
                 f'{rgb} has {counts[0]} frames and {ir} {counts[1]}; '
                 'stopping at the shorter')
@@ -194,14 +238,18 @@ class UniRGBIRInferencer:
             index = 0
             try:
                 while True:
-                    ok_r, fr = caps[0].read()
-                    ok_i, fi = caps[1].read()
-                    if not (ok_r and ok_i):
+                    reads = [c.read() for c in caps]
+                    if not all(ok for ok, _ in reads):
                         return
-                    yield (f'{index:06d}',
-                           dict(img=fr, ir_img=fi, img_path=f'{rgb}#{index}',
-                                ir_path=f'{ir}#{index}',
-                                video_fps=caps[0].get(cv2.CAP_PROP_FPS)))
+                    item = dict(video_fps=caps[0].get(cv2.CAP_PROP_FPS))
+                    if rgb is not None:
+                        item.update(img=reads[0][1], img_path=f'{rgb}#{index}')
+                    if ir is not None:
+                        item.update(ir_img=reads[-1][1],
+                                    ir_path=f'{ir}#{index}')
+                    if len(caps) == 1:
+                        item['missing_modality'] = 'ir' if ir is None else 'rgb'
+                    yield f'{index:06d}', item
                     index += 1
             finally:
                 for c in caps:
@@ -213,20 +261,25 @@ class UniRGBIRInferencer:
     # running
     # ------------------------------------------------------------------ #
     def __call__(self,
-                 rgb,
-                 ir,
+                 rgb=None,
+                 ir=None,
                  out_dir: Optional[str] = None,
                  batch_size: int = 1,
-                 progress: bool = True) -> dict:
+                 progress: bool = True,
+                 run_unpaired: bool = False) -> dict:
         """Predict.
 
         Args:
-            rgb: RGB image path / BGR array, folder, or video.
-            ir: The IR counterpart (same kind).
+            rgb: RGB image path / BGR array, folder, or video; None when the
+                RGB camera is missing (IR only).
+            ir: The IR counterpart (same kind); None for RGB only.
             out_dir (str, optional): Where to write visualisations and
                 machine-readable predictions.
             batch_size (int): Images per forward pass. Defaults to 1.
             progress (bool): Show a progress bar. Defaults to True.
+            run_unpaired (bool): In folder mode, run the files without a
+                partner single-modality instead of skipping them (they are
+                listed in ``unpaired.txt`` either way). Defaults to False.
 
         Returns:
             dict: ``predictions`` (name -> data sample), ``unpaired`` (files
@@ -235,9 +288,10 @@ class UniRGBIRInferencer:
         if not (isinstance(batch_size, int) and batch_size >= 1):
             raise ValueError(
                 f'batch_size must be a positive integer, got {batch_size!r}')
-        items, total, unpaired = self.collect(rgb, ir)
-        is_video = isinstance(rgb, str) and rgb.lower().endswith(
-            VIDEO_EXTENSIONS)
+        items, total, unpaired = self.collect(rgb, ir, run_unpaired)
+        is_video = any(
+            isinstance(p, (str, os.PathLike))
+            and str(p).lower().endswith(VIDEO_EXTENSIONS) for p in (rgb, ir))
         writer = None
         bar = ProgressBar(total) if progress and total > 1 else None
         predictions = {}
@@ -295,10 +349,20 @@ class UniRGBIRInferencer:
     def _panels(self, sample, img: np.ndarray) -> list:
         """RGB | IR | result panels from the loaded (H, W, 6) original."""
         rgb, ir = img[..., 2::-1], img[..., 5:2:-1]
+        missing = sample.metainfo.get('missing_modality')
+        if missing:  # the result is drawn on the image that was there
+            rgb, ir = (ir, ir) if missing == 'rgb' else (rgb, rgb)
         if self.task == 'det':
-            return self.visualizer.draw_rgbir(
+            panels = self.visualizer.draw_rgbir(
                 rgb, ir, sample, draw_gt=False, pred_score_thr=self.score_thr)
-        return self.visualizer.draw_rgbir(rgb, ir, sample, draw_gt=False)
+        else:
+            panels = self.visualizer.draw_rgbir(rgb, ir, sample,
+                                                draw_gt=False)
+        if missing:
+            i = 0 if missing == 'rgb' else 1
+            panels[i] = _missing_panel(panels[i].shape,
+                                       f'{missing.upper()} missing')
+        return panels
 
     def _save_prediction(self, sample, name: str, out_dir: str) -> None:
         folder = osp.join(out_dir, 'preds')
@@ -325,3 +389,14 @@ class UniRGBIRInferencer:
             prob = sample.seg_logits.data[0].float().clamp(0, 1)
             mmcv.imwrite((prob * 255).round().byte().cpu().numpy(),
                          osp.join(folder, name + '.png'))
+
+
+def _missing_panel(shape: tuple, text: str) -> np.ndarray:
+    """A dark panel saying which modality was missing."""
+    panel = np.full(shape, 32, np.uint8)
+    scale = max(shape[1] / 320, 0.3)
+    (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    cv2.putText(panel, text, ((shape[1] - w) // 2, (shape[0] + h) // 2),
+                cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1,
+                cv2.LINE_AA)
+    return panel

@@ -252,3 +252,81 @@ def test_infer_script_exits_non_zero_with_the_message(det_checkpoint, pairs,
     assert run.returncode == 1
     assert 'error: no RGB-IR pairs' in run.stderr
     assert 'Traceback' not in run.stderr
+
+
+# --------------------------------------------------------------------------- #
+# one modality missing
+# --------------------------------------------------------------------------- #
+def test_detection_with_one_modality(det_checkpoint, pairs, tmp_path):
+    """RGB only / IR only equal the pair with the other half routed away."""
+    rgb, ir = (osp.join(d, '0000.png') for d in pairs)
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint, score_thr=0.0)
+    only_ir = inf(None, ir, out_dir=str(tmp_path / 'ir'))
+    sample = only_ir['predictions']['0000']
+    assert sample.metainfo['missing_modality'] == 'rgb'
+    # the same as the fused model fed IR in both halves (the IR baseline)
+    img_ir = cv2.imread(ir)
+    backbone = inf.model.backbone
+    backbone.modality = 'ir'
+    try:
+        baseline = inf(img_ir, img_ir)['predictions']['image']
+    finally:
+        backbone.modality = 'rgbir'
+    torch.testing.assert_close(sample.pred_instances.scores,
+                               baseline.pred_instances.scores)
+    vis = cv2.imread(str(tmp_path / 'ir' / 'vis' / '0000.png'))
+    assert vis.shape == (128, 3 * 160, 3)
+    assert vis[:, :160].std() < vis[:, 160:320].std()  # the marked panel
+    only_rgb = inf(cv2.imread(rgb), None)['predictions']['image']
+    assert only_rgb.metainfo['missing_modality'] == 'ir'
+    # folders: one side only runs every image, flagged
+    res = inf(pairs[0], None)
+    assert sorted(res['predictions']) == ['0000', '0001', '0002']
+    with pytest.raises(ValueError, match='give an RGB input, an IR input'):
+        inf(None, None)
+
+
+def test_unpaired_files_run_only_when_asked(det_checkpoint, pairs, tmp_path):
+    rgb_dir, ir_dir = (str(tmp_path / n) for n in ('rgb', 'ir'))
+    shutil.copytree(pairs[0], rgb_dir)
+    shutil.copytree(pairs[1], ir_dir)
+    os.remove(osp.join(ir_dir, '0002.png'))
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint)
+    skipped = inf(rgb_dir, ir_dir, out_dir=str(tmp_path / 'a'))
+    assert sorted(skipped['predictions']) == ['0000', '0001']
+    ran = inf(rgb_dir, ir_dir, out_dir=str(tmp_path / 'b'),
+              run_unpaired=True)
+    assert sorted(ran['predictions']) == ['0000', '0001', '0002']
+    assert ran['predictions']['0002'].metainfo['missing_modality'] == 'ir'
+    assert (tmp_path / 'b' / 'unpaired.txt').read_text().strip().endswith(
+        '0002.png')
+
+
+def _tiny_seg_cfg(path):
+    cfg = Config.fromfile(path)
+    cfg.model.backbone.update(
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
+        sfi_cfg=dict(num_heads=4),
+        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+    cfg.model.neck.in_channels = [64] * 4
+    return cfg
+
+
+@pytest.mark.parametrize('task', ['seg', 'sod'])
+def test_segmentation_and_saliency_with_one_modality(task, tmp_path):
+    path = osp.join(REPO, 'configs/unirgbir_seg/'
+                    'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py') \
+        if task == 'seg' else SOD
+    inf = UniRGBIRInferencer(_tiny_seg_cfg(path))
+    root = make_synthetic_segmentation_set(str(tmp_path / 'd'), 'folders',
+                                           num_images=1, size=(60, 80))
+    ir = osp.join(root, 'thermal', '0000.png')
+    res = inf(None, ir, out_dir=str(tmp_path / 'out'))
+    sample = res['predictions']['0000']
+    assert sample.metainfo['missing_modality'] == 'rgb'
+    pred = cv2.imread(str(tmp_path / 'out' / 'preds' / '0000.png'),
+                      cv2.IMREAD_UNCHANGED)
+    assert pred.shape == (60, 80)
+    rgb = osp.join(root, 'rgb', '0000.png')
+    assert inf(rgb, None)['predictions']['0000'].metainfo[
+        'missing_modality'] == 'ir'
