@@ -1,0 +1,23 @@
+# Modality dropout: the reference model trained so that one checkpoint
+# serves RGB+IR, RGB only and IR only (a quarter of the training samples
+# lose RGB, a quarter IR, never both). Evaluate it, and the fused reference,
+# with tools/analysis_tools/robustness_test.py.
+_base_ = [
+    '../_base_/models/cascade-rcnn_unirgbir-vit-b_simplefpn.py',
+    '../_base_/datasets/llvip_rgbir.py',
+    '../_base_/schedules/adamw_lsj-100e.py', '../_base_/det_runtime.py'
+]
+model = dict(
+    roi_head=dict(bbox_head=[
+        dict(head, num_classes=_base_.num_classes)
+        for head in _base_.model.roi_head.bbox_head
+    ]))
+train_dataloader = dict(
+    dataset=dict(pipeline=[
+        *_base_.train_pipeline[:-1],
+        dict(type='RandomModalityDrop', rgb_prob=0.25, ir_prob=0.25),
+        dict(
+            type='PackDetInputs',
+            meta_keys=_base_.train_pipeline[-1].meta_keys +
+            ('missing_modality', ))
+    ]))

@@ -1,0 +1,76 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Named test-time conditions for the robustness test.
+
+A condition is a list of transforms inserted right after
+:class:`LoadRGBIRImagePair` in every test pipeline of a config: the model and
+its evaluator stay those of the config.
+"""
+import copy
+import re
+from typing import Dict, List
+
+from ..datasets.transforms import pack_missing_modality
+
+#: condition name -> transforms (``ir_shift_<k>`` takes any integer k)
+CONDITIONS: Dict[str, List[dict]] = {
+    'clean': [],
+    'rgb_missing': [dict(type='DropModality', modality='rgb')],
+    'ir_missing': [dict(type='DropModality', modality='ir')],
+    'rgb_low_light': [dict(type='ModalityGammaGain', modality='rgb',
+                           gamma=2.5, gain=0.4)],
+    'rgb_over_exposed': [dict(type='ModalityGammaGain', modality='rgb',
+                              gamma=0.5, gain=1.8)],
+    'ir_noise': [dict(type='ModalityNoise', modality='ir', std=20.0,
+                      seed=0)],
+    'rgb_blur': [dict(type='ModalityBlur', modality='rgb', sigma=3.0)],
+    'ir_blur': [dict(type='ModalityBlur', modality='ir', sigma=3.0)],
+}
+DEFAULT_CONDITIONS = ('clean', 'rgb_missing', 'ir_missing', 'ir_shift_4',
+                      'ir_shift_8', 'ir_shift_16', 'rgb_low_light',
+                      'rgb_over_exposed', 'ir_noise', 'rgb_blur', 'ir_blur')
+_SHIFT = re.compile(r'^ir_shift_(-?\d+)$')
+
+
+def condition_transforms(name: str) -> List[dict]:
+    """The transforms of the condition ``name``."""
+    if name in CONDITIONS:
+        return copy.deepcopy(CONDITIONS[name])
+    shift = _SHIFT.match(name)
+    if shift:
+        return [dict(type='ShiftModality', modality='ir',
+                     offset=(int(shift.group(1)), 0))]
+    raise ValueError(f'unknown condition {name!r}; known: '
+                     f'{", ".join(CONDITIONS)}, ir_shift_<pixels>')
+
+
+def with_condition(dataset: dict, name: str) -> dict:
+    """A copy of a (possibly wrapped) dataset config whose every pipeline
+    applies the condition ``name`` after loading and packs the
+    missing-modality flag."""
+    extra = condition_transforms(name)
+    dataset = copy.deepcopy(dataset)
+    found = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            if 'pipeline' in node:
+                pipeline = list(node['pipeline'])
+                loads = [i for i, t in enumerate(pipeline)
+                         if t.get('type') == 'LoadRGBIRImagePair']
+                if not loads:
+                    raise ValueError(
+                        'a test pipeline without LoadRGBIRImagePair: '
+                        f'{[t.get("type") for t in pipeline]}')
+                pipeline[loads[0] + 1:loads[0] + 1] = copy.deepcopy(extra)
+                node['pipeline'] = pack_missing_modality(pipeline)
+                found.append(node)
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value)
+
+    visit(dataset)
+    if not found:
+        raise ValueError('the test dataset config has no pipeline')
+    return dataset
