@@ -28,3 +28,13 @@ def shared_path(relative: str) -> Path:
 @pytest.fixture(scope='session')
 def dinov2_weights() -> Path:
     return shared_path('weights/dinov2_vits14_imgfocus.pth')
+
+
+def load_tool(relative: str):
+    """Import a script of ``tools/`` (not a package) as a module."""
+    import importlib.util
+    path = REPO / 'tools' / relative
+    spec = importlib.util.spec_from_file_location(path.stem, str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -16,12 +16,26 @@ from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.testing import (make_synthetic_detection_set,
                                 make_synthetic_segmentation_set)
 
+from ..conftest import load_tool
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(
     REPO, 'configs/demo/'
     'faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_synthetic-rgbir.py')
 SOD = osp.join(REPO, 'configs/unirgbir_seg/'
                'setr-mla_unirgbir-vit-b_1xb4-80k_vt5000-416x416.py')
+MFNET = osp.join(REPO, 'configs/unirgbir_seg/'
+                 'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py')
+
+
+def _tiny_seg_cfg(path):
+    cfg = Config.fromfile(path)
+    cfg.model.backbone.update(
+        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
+        sfi_cfg=dict(num_heads=4),
+        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+    cfg.model.neck.in_channels = [64] * 4
+    return cfg
 
 
 @pytest.fixture(scope='module')
@@ -101,14 +115,7 @@ def test_videos_frame_synchronous(det_checkpoint, pairs, tmp_path):
 
 
 def test_segmentation_model_writes_label_maps(tmp_path):
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs/unirgbir_seg/'
-        'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py'))
-    cfg.model.backbone.update(
-        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
-        sfi_cfg=dict(num_heads=4),
-        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
-    cfg.model.neck.in_channels = [64] * 4
+    cfg = _tiny_seg_cfg(MFNET)
     root = make_synthetic_segmentation_set(str(tmp_path / 'pst'), 'folders',
                                            num_images=1, size=(60, 80))
     inf = UniRGBIRInferencer(cfg)
@@ -126,12 +133,7 @@ def test_segmentation_model_writes_label_maps(tmp_path):
 
 
 def test_saliency_model_writes_grey_maps(tmp_path):
-    cfg = Config.fromfile(SOD)
-    cfg.model.backbone.update(
-        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
-        sfi_cfg=dict(num_heads=4),
-        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
-    cfg.model.neck.in_channels = [64] * 4
+    cfg = _tiny_seg_cfg(SOD)
     root = make_synthetic_segmentation_set(str(tmp_path / 'vt'), 'saliency',
                                            num_images=2, size=(60, 80))
     inf = UniRGBIRInferencer(cfg)
@@ -178,18 +180,9 @@ def test_batch_size_must_be_positive(det_checkpoint, pairs, batch_size):
     inf = UniRGBIRInferencer(DEMO, det_checkpoint)
     with pytest.raises(ValueError, match='batch_size must be a positive'):
         inf(*pairs, batch_size=batch_size)
-    infer = _infer_script()
+    infer = load_tool('infer.py')
     with pytest.raises(Exception, match='must be at least 1'):
         infer.positive_int(str(batch_size))
-
-
-def _infer_script():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'infer_script', osp.join(REPO, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_video_with_a_still_image_is_refused(det_checkpoint, pairs, tmp_path):
@@ -302,22 +295,9 @@ def test_unpaired_files_run_only_when_asked(det_checkpoint, pairs, tmp_path):
         '0002.png')
 
 
-def _tiny_seg_cfg(path):
-    cfg = Config.fromfile(path)
-    cfg.model.backbone.update(
-        vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
-        sfi_cfg=dict(num_heads=4),
-        mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
-    cfg.model.neck.in_channels = [64] * 4
-    return cfg
-
-
 @pytest.mark.parametrize('task', ['seg', 'sod'])
 def test_segmentation_and_saliency_with_one_modality(task, tmp_path):
-    path = osp.join(REPO, 'configs/unirgbir_seg/'
-                    'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py') \
-        if task == 'seg' else SOD
-    inf = UniRGBIRInferencer(_tiny_seg_cfg(path))
+    inf = UniRGBIRInferencer(_tiny_seg_cfg(MFNET if task == 'seg' else SOD))
     root = make_synthetic_segmentation_set(str(tmp_path / 'd'), 'folders',
                                            num_images=1, size=(60, 80))
     ir = osp.join(root, 'thermal', '0000.png')

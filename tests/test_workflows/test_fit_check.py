@@ -1,11 +1,10 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """The detector learns real RGB-IR pairs (the fast version of fit_check)."""
-import importlib.util
 import os.path as osp
 
 import pytest
 
-from ..conftest import REPO, shared_path
+from ..conftest import REPO, load_tool, shared_path
 
 CONFIG = osp.join(
     REPO, 'configs/fit_check/'
@@ -13,12 +12,7 @@ CONFIG = osp.join(
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'fit_check', osp.join(REPO, 'tools', 'analysis_tools',
-                              'fit_check.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    return load_tool('analysis_tools/fit_check.py')
 
 
 def test_fused_detector_fits_real_msrs_pairs(dinov2_weights, tmp_path):

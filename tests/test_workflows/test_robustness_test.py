@@ -1,6 +1,5 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """The robustness test evaluates a model under every test-time condition."""
-import importlib.util
 import os.path as osp
 import warnings
 
@@ -12,7 +11,7 @@ from mmengine.registry import MODELS, init_default_scope
 from mmunirgbir.evaluation import DEFAULT_CONDITIONS, with_condition
 from mmunirgbir.testing import make_synthetic_detection_set
 
-from ..conftest import REPO
+from ..conftest import REPO, load_tool
 
 DEMO = osp.join(
     REPO, 'configs/demo/'
@@ -20,12 +19,7 @@ DEMO = osp.join(
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'robustness_test', osp.join(REPO, 'tools', 'analysis_tools',
-                                    'robustness_test.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    return load_tool('analysis_tools/robustness_test.py')
 
 
 def test_every_condition_gives_a_row(tmp_path):

@@ -15,30 +15,21 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
-from ...models.utils.modality_routing import MODALITIES
-
-_CHANNELS = dict(rgb=slice(0, 3), ir=slice(3, 6))
+from .rgbir_image import CHANNELS, check_modality, rgbir_image
 
 
 class _OneModality(BaseTransform):
     """Apply :meth:`change` to one half of the (H, W, 6) ``img``."""
 
     def __init__(self, modality: str) -> None:
-        if modality not in MODALITIES:
-            raise ValueError(f'modality must be "rgb" or "ir", got '
-                             f'{modality!r}')
-        self.modality = modality
+        self.modality = check_modality(modality)
 
     def change(self, half: np.ndarray, results: dict) -> np.ndarray:
         raise NotImplementedError
 
     def transform(self, results: dict) -> dict:
-        img = results['img']
-        if img.ndim != 3 or img.shape[2] != 6:
-            raise ValueError(f'{type(self).__name__} expects an (H, W, 6) '
-                             f'RGB-IR image, got {img.shape} for '
-                             f'{results.get("img_path")}')
-        sl = _CHANNELS[self.modality]
+        img = rgbir_image(results, type(self).__name__)
+        sl = CHANNELS[self.modality]
         half = self.change(img[..., sl].astype(np.float32), results)
         out = img.copy()
         out[..., sl] = np.clip(np.round(half), 0, 255).astype(img.dtype) \

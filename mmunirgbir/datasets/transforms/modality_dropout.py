@@ -10,25 +10,20 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
-from ...models.utils.modality_routing import MODALITIES
-
-_CHANNELS = dict(rgb=slice(0, 3), ir=slice(3, 6))
+from .rgbir_image import CHANNELS, check_modality, rgbir_image
 #: the pack transforms whose ``meta_keys`` must carry the flag
 PACKERS = ('PackDetInputs', 'PackSegInputs')
 
 
 def blank_modality(results: dict, modality: str) -> dict:
     """Zero ``modality``'s half of ``results['img']`` and flag it missing."""
-    img = results['img']
-    if img.ndim != 3 or img.shape[2] != 6:
-        raise ValueError(f'expected an (H, W, 6) RGB-IR image, got '
-                         f'{img.shape} for {results.get("img_path")}')
+    img = rgbir_image(results, 'dropping a modality')
     if results.get('missing_modality') not in (None, modality):
         raise ValueError(f'{results.get("img_path")}: '
                          f'{results["missing_modality"]} is already missing; '
                          f'dropping {modality} too leaves nothing')
     img = img.copy()
-    img[..., _CHANNELS[modality]] = 0
+    img[..., CHANNELS[modality]] = 0
     results['img'] = img
     results['missing_modality'] = modality
     return results
@@ -81,10 +76,7 @@ class DropModality(BaseTransform):
     """
 
     def __init__(self, modality: str) -> None:
-        if modality not in MODALITIES:
-            raise ValueError(f'modality must be "rgb" or "ir", got '
-                             f'{modality!r}')
-        self.modality = modality
+        self.modality = check_modality(modality)
 
     def transform(self, results: dict) -> dict:
         return blank_modality(results, self.modality)

@@ -6,7 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 from mmengine.registry import TRANSFORMS
 
-_CHANNELS = dict(rgb=slice(0, 3), ir=slice(3, 6))
+from .rgbir_image import CHANNELS, check_modality, rgbir_image
 
 
 @TRANSFORMS.register_module()
@@ -29,19 +29,12 @@ class ApplyToModality(BaseTransform):
 
     def __init__(self, modality: str,
                  transforms: List[Union[dict, BaseTransform]]) -> None:
-        if modality not in _CHANNELS:
-            raise ValueError(f'modality must be "rgb" or "ir", got '
-                             f'{modality!r}')
-        self.modality = modality
+        self.modality = check_modality(modality)
         self.transforms = Compose(transforms)
 
     def transform(self, results: dict) -> Optional[dict]:
-        img = results['img']
-        if img.ndim != 3 or img.shape[2] != 6:
-            raise ValueError(f'ApplyToModality expects an (H, W, 6) RGB-IR '
-                             f'image, got {img.shape} for '
-                             f'{results.get("img_path")}')
-        sl = _CHANNELS[self.modality]
+        img = rgbir_image(results, 'ApplyToModality')
+        sl = CHANNELS[self.modality]
         inner = dict(results, img=np.ascontiguousarray(img[..., sl]))
         inner = self.transforms(inner)
         if inner is None:
@@ -90,11 +83,7 @@ class IRPhotometricJitter(BaseTransform):
         self.prob = prob
 
     def transform(self, results: dict) -> dict:
-        img = results['img']
-        if img.ndim != 3 or img.shape[2] != 6:
-            raise ValueError(f'IRPhotometricJitter expects an (H, W, 6) '
-                             f'RGB-IR image, got {img.shape} for '
-                             f'{results.get("img_path")}')
+        img = rgbir_image(results, 'IRPhotometricJitter')
         ir = img[..., 3:].astype(np.float32)
         rng = np.random
         if rng.rand() < self.prob:

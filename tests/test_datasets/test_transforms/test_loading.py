@@ -89,6 +89,7 @@ def test_ir_to_uint8_keeps_8_bit():
 
 
 def test_modality_wrappers_touch_one_half(pair):
+    init_default_scope('mmdet')  # PhotoMetricDistortion is mmdet's
     _, _, rgb_path, ir_path = pair
     loaded = LoadRGBIRImagePair()(dict(img_path=rgb_path, ir_path=ir_path))
     np.random.seed(0)
