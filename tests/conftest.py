@@ -38,3 +38,21 @@ def load_tool(relative: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def write_random_checkpoint(config: str, path: str, meta=None) -> str:
+    """Build ``config``'s model with seed 0 and save it in mmengine's
+    checkpoint format; return ``path``."""
+    import warnings
+
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, init_default_scope
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        model = MODELS.build(cfg.model)
+    torch.save(dict(state_dict=model.state_dict(), meta=meta or {}), path)
+    return path

@@ -3,20 +3,18 @@ import json
 import os
 import os.path as osp
 import shutil
-import warnings
 
 import cv2
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
 
 from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.testing import (make_synthetic_detection_set,
                                 make_synthetic_segmentation_set)
 
-from ..conftest import load_tool
+from ..conftest import load_tool, write_random_checkpoint
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(
@@ -41,17 +39,9 @@ def _tiny_seg_cfg(path):
 @pytest.fixture(scope='module')
 def det_checkpoint(tmp_path_factory):
     """A demo detector checkpoint in mmengine's format."""
-    cfg = Config.fromfile(DEMO)
-    init_default_scope('mmdet')
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        model = MODELS.build(cfg.model)
-    path = str(tmp_path_factory.mktemp('ckpt') / 'det.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=('person', 'car')))),
-               path)
-    return path
+    return write_random_checkpoint(
+        DEMO, str(tmp_path_factory.mktemp('ckpt') / 'det.pth'),
+        meta=dict(dataset_meta=dict(classes=('person', 'car'))))
 
 
 @pytest.fixture(scope='module')

@@ -1,17 +1,13 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """The robustness test evaluates a model under every test-time condition."""
 import os.path as osp
-import warnings
 
 import pytest
-import torch
-from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
 
 from mmunirgbir.evaluation import DEFAULT_CONDITIONS, with_condition
 from mmunirgbir.testing import make_synthetic_detection_set
 
-from ..conftest import REPO, load_tool
+from ..conftest import REPO, load_tool, write_random_checkpoint
 
 DEMO = osp.join(
     REPO, 'configs/demo/'
@@ -25,14 +21,7 @@ def _tool():
 def test_every_condition_gives_a_row(tmp_path):
     root = str(tmp_path / 'data')
     make_synthetic_detection_set(root, 4, split='val', seed=1)
-    cfg = Config.fromfile(DEMO)
-    init_default_scope('mmdet')
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        model = MODELS.build(cfg.model)
-    checkpoint = str(tmp_path / 'demo.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta={}), checkpoint)
+    checkpoint = write_random_checkpoint(DEMO, str(tmp_path / 'demo.pth'))
     tool = _tool()
     results = tool.robustness_test(
         DEMO, checkpoint, DEFAULT_CONDITIONS, str(tmp_path / 'work'), {
