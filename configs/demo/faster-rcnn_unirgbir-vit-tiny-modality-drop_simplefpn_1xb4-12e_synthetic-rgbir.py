@@ -1,5 +1,5 @@
-# The demo detector trained with modality dropout: a quarter of the samples
-# lose their RGB image, a quarter their IR image (never both), so one model
+# The demo detector trained with modality dropout: 15 % of the samples
+# lose their RGB image, 15 % their IR image (never both), so one model
 # serves RGB+IR, RGB only and IR only (compare both demo models with
 # tools/analysis_tools/robustness_test.py).
 _base_ = [
@@ -13,7 +13,7 @@ model = dict(
 train_dataloader = dict(
     dataset=dict(pipeline=[
         *_base_.train_pipeline[:-1],
-        dict(type='RandomModalityDrop', rgb_prob=0.25, ir_prob=0.25),
+        dict(type='RandomModalityDrop', rgb_prob=0.15, ir_prob=0.15),
         dict(
             type='PackDetInputs',
             meta_keys=_base_.train_pipeline[-1].meta_keys +

@@ -1,6 +1,6 @@
 # Modality dropout: the MFNet segmentor trained so that one checkpoint serves
-# RGB+IR, RGB only and IR only (a quarter of the training samples lose RGB,
-# a quarter IR, never both). Evaluate it with
+# RGB+IR, RGB only and IR only (15 % of the training samples lose RGB,
+# 15 % IR, never both; see docs/robustness.md). Evaluate it with
 # tools/analysis_tools/robustness_test.py.
 _base_ = [
     '../_base_/models/setr-mla_unirgbir-vit-b.py',
@@ -23,7 +23,7 @@ model = dict(
 train_dataloader = dict(
     dataset=dict(pipeline=[
         *_base_.train_pipeline[:-1],
-        dict(type='RandomModalityDrop', rgb_prob=0.25, ir_prob=0.25),
+        dict(type='RandomModalityDrop', rgb_prob=0.15, ir_prob=0.15),
         dict(
             type='PackSegInputs',
             meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',

@@ -40,11 +40,11 @@ class RandomModalityDrop(BaseTransform):
     configs of this package do).
 
     Args:
-        rgb_prob (float): Probability of dropping RGB. Defaults to 0.25.
-        ir_prob (float): Probability of dropping IR. Defaults to 0.25.
+        rgb_prob (float): Probability of dropping RGB. Defaults to 0.15.
+        ir_prob (float): Probability of dropping IR. Defaults to 0.15.
     """
 
-    def __init__(self, rgb_prob: float = 0.25, ir_prob: float = 0.25) -> None:
+    def __init__(self, rgb_prob: float = 0.15, ir_prob: float = 0.15) -> None:
         if not (0 <= rgb_prob <= 1 and 0 <= ir_prob <= 1
                 and rgb_prob + ir_prob <= 1):
             raise ValueError('rgb_prob and ir_prob must be in [0, 1] with a '
