@@ -213,7 +213,7 @@ def test_fuzzed_labels_end_in_an_error_or_a_counted_drop(tmp_path, kind):
                 coco=['1', '1', '8', '8'],
                 kaist='person 10 20 30 80 0 0 0 0 0 0 0'.split())[kind]
     outcomes = dict(error=0, kept=0, dropped=0)
-    for case in range(80):
+    for case in range(50):
         tokens = _corrupt(rng, good).split()
         root = tmp_path / str(case)
         root.mkdir()
@@ -238,7 +238,7 @@ def test_fuzzed_labels_end_in_an_error_or_a_counted_drop(tmp_path, kind):
             outcomes['kept'] += 1
         assert all(_valid(b) for b in kept), (tokens, kept)
     # the corruption produced both kinds of outcome
-    assert outcomes['error'] > 20 and outcomes['kept'] > 0
+    assert outcomes['error'] > 10 and outcomes['kept'] > 0, outcomes
     assert outcomes['dropped'] == outcomes['error']
 
 
