@@ -65,7 +65,13 @@ _UPRIGHT = {
 
 def exif_upright(img: np.ndarray, data: bytes) -> np.ndarray:
     """``img`` decoded from ``data``, turned upright by the file's EXIF
-    orientation (unchanged when the file has none)."""
+    orientation (unchanged when the file has none).
+
+    Only JPEG and TIFF are asked: Pillow reads their EXIF from the header,
+    whereas for PNG it would decode the whole image a second time.
+    """
+    if data[:2] != b'\xff\xd8' and data[:4] not in (b'II*\x00', b'MM\x00*'):
+        return img
     try:
         with Image.open(io.BytesIO(data)) as im:
             orientation = im.getexif().get(0x0112, 1)
