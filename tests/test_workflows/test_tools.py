@@ -122,3 +122,13 @@ def test_benchmark_steps_run_on_a_tiny_backbone():
     assert set(shares) == {'vit', 'front_end', 'deformable_attention', 'rest'}
     assert all(v >= 0 for v in shares.values())
     assert sum(shares.values()) == pytest.approx(1)
+    # the training step split into phases, the backward into its parts
+    train = bench.measure_train_breakdown('cpu', 1, (64, 96), **tiny)
+    assert set(train) == {'forward', 'backward', 'optimizer', 'backward_parts'}
+    parts = train['backward_parts']
+    assert set(parts) == {
+        'vit_attention', 'vit_mlp', 'deformable_sampling', 'mfp_convolutions',
+        'rest'
+    }
+    assert all(v > 0 for v in parts.values()), parts
+    assert sum(parts.values()) == pytest.approx(train['backward'])

@@ -19,6 +19,15 @@ Printed last, one JSON line:
   and backward to its input / the ViT's own fine-tuning step): a lower
   bound for every adapter that injects before the first block, as this one
   does;
+- train_step_over_vit_forward: the frozen training step (forward, loss,
+  backward, AdamW) / the frozen ViT's inference forward on the same input
+  (target <= 2.8; by multiply-adds the step is about 2.7x);
+- train_breakdown: the frozen training step split into forward, backward
+  and optimizer (zero_grad + AdamW), and the backward further into the ViT
+  blocks' attention and MLP, the deformable sampling (the injectors'
+  attention modules), the MFP convolutions (stems, mixing, pyramid) and the
+  rest (norms and residuals of the blocks, the pool's reads, gates),
+  seconds, medians over the runs;
 - train_mem_ratio: peak memory of the frozen step (gradient checkpointing of
   the frozen blocks on) / the full fine-tuning step (target <= 0.55);
 - trainable_params, total_params;
@@ -53,6 +62,8 @@ MEM_MODES = {
 TIME_PAIRS = {
     'infer_overhead': ((dict(), 'forward', (512, 640)),
                        (dict(), 'foundation', (512, 640))),
+    'train_step_over_vit_forward': ((dict(), 'train', (512, 640)),
+                                    (dict(), 'foundation', (512, 640))),
     'train_time_ratio': ((dict(), 'train', (512, 640)),
                          (dict(freeze_vit=False), 'train', (512, 640))),
     'train_time_ratio_cp': ((dict(with_cp=True), 'train', (512, 640)),
@@ -104,13 +115,17 @@ def make_step(kwargs: dict, what: str, size, device: str, **overrides):
     optim = torch.optim.AdamW(
         params, lr=1e-4) if what in ('train', 'vit_train') else None
 
-    def step():
-        if what == 'train':
+    def step(timer=None):
+        if what == 'train':  # timer(phase) closes forward / backward / optim
+            timer = timer or (lambda phase: None)
             model.train()
-            optim.zero_grad(set_to_none=True)
             loss = sum(o.mean() for o in model(x))
+            timer('forward')
             loss.backward()
+            timer('backward')
             optim.step()
+            optim.zero_grad(set_to_none=True)
+            timer('optimizer')
         elif what == 'vit_train':  # the ViT alone, fully fine-tuned
             model.train()
             optim.zero_grad(set_to_none=True)
@@ -190,6 +205,121 @@ def measure_breakdown(device: str, runs: int, size=(512, 640),
     }
 
 
+#: parts of the backward timed for ``train_breakdown``: (submodules of the
+#: backbone whose backward is timed, part); the MFP's part runs from the
+#: first gradient reaching a pyramid output to the end of the backward
+TRAIN_BACKWARD_PARTS = (
+    (lambda m: [b.attn for b in m.vit.blocks], 'vit_attention'),
+    (lambda m: [b.mlp for b in m.vit.blocks], 'vit_mlp'),
+    (lambda m: [i.attn for i in m.injectors], 'deformable_sampling'),
+)
+
+
+class _BackwardClock(torch.autograd.Function):
+    """Identity whose backward calls ``tick()`` when the gradient passes."""
+
+    @staticmethod
+    def forward(ctx, x, tick):
+        ctx.tick = tick
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        ctx.tick()
+        return grad, None
+
+
+def _clocked(tensors, tick):
+    """Tensors (nested in lists / tuples) that require grad, clocked."""
+    if isinstance(tensors, torch.Tensor):
+        return _BackwardClock.apply(tensors,
+                                    tick) if tensors.requires_grad else tensors
+    if isinstance(tensors, (list, tuple)):
+        return type(tensors)(_clocked(t, tick) for t in tensors)
+    return tensors
+
+
+def measure_train_breakdown(device: str, runs: int, size=(512, 640),
+                            **overrides) -> dict:
+    """Median seconds of each phase and backward part of the frozen step.
+
+    A part's backward time is, per call of its module, the time from its
+    output's gradient arriving to the last of its inputs' gradients leaving
+    (autograd runs one call's nodes together on CPU: a later node of the
+    graph always goes first).
+    """
+    model, step = make_step({}, 'train', size, device, **overrides)
+    spent = collections.Counter()
+
+    def now():
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        return time.perf_counter()
+
+    def clock_module(module, part):
+        inner = module.forward
+
+        def forward(*args, **kwargs):
+            times = {}
+
+            def arrive():
+                times['last'] = now()
+
+            def leave():  # once per input: the last one closes the call
+                t = now()
+                if 'last' in times:
+                    spent[part] += t - times['last']
+                    times['last'] = t
+
+            out = inner(*_clocked(args, leave), **kwargs)
+            return _clocked(out, arrive)
+
+        module.forward = forward
+
+    for modules, part in TRAIN_BACKWARD_PARTS:
+        for module in modules(model):
+            clock_module(module, part)
+    # the MFP's convolutions run last in the backward
+    mfp_start = {}
+    inner_pyramid = model.mfp.forward_pyramid
+
+    def forward_pyramid(*args):
+        mfp_start.clear()
+        return _clocked(inner_pyramid(*args),
+                        lambda: mfp_start.setdefault('t', now()))
+
+    model.mfp.forward_pyramid = forward_pyramid
+    for _ in range(2):
+        step()
+    results = collections.defaultdict(list)
+    for _ in range(runs):
+        spent.clear()
+        marks = [now()]
+        phases = {}
+
+        def timer(phase):
+            marks.append(now())
+            phases[phase] = marks[-1] - marks[-2]
+
+        step(timer)
+        backward_parts = dict(spent)
+        backward_parts['mfp_convolutions'] = (
+            marks[2] - mfp_start['t']) if 't' in mfp_start else 0.
+        backward_parts['rest'] = phases['backward'] - sum(
+            backward_parts.values())
+        for phase, seconds in phases.items():
+            results[phase].append(seconds)
+        for part, seconds in backward_parts.items():
+            results['backward.' + part].append(seconds)
+    med = {k: statistics.median(v) for k, v in results.items()}
+    out = {k: med[k] for k in ('forward', 'backward', 'optimizer')}
+    out['backward_parts'] = {
+        k.split('.', 1)[1]: v
+        for k, v in med.items() if k.startswith('backward.')
+    }
+    return out
+
+
 def measure_memory(mode: str, device: str) -> dict:
     """Peak memory of 3 steps above the pre-step level (fresh process)."""
     kwargs, what = MEM_MODES[mode]
@@ -232,6 +362,13 @@ def measure_pair(name: str, device: str, runs: int) -> dict:
     return dict(pair=name, num_s=num, den_s=den, ratio=num / den)
 
 
+def _rounded(d: dict) -> dict:
+    return {
+        k: _rounded(v) if isinstance(v, dict) else round(v, 3)
+        for k, v in d.items()
+    }
+
+
 def _child(args: list) -> dict:
     out = subprocess.run([sys.executable, os.path.abspath(__file__)] + args,
                          capture_output=True, text=True, check=True).stdout
@@ -248,7 +385,14 @@ def main() -> None:
     parser.add_argument('--time-child', help=argparse.SUPPRESS)
     parser.add_argument(
         '--breakdown-child', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--train-breakdown-child',
+        action='store_true',
+        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.train_breakdown_child:
+        print(json.dumps(measure_train_breakdown(args.device, args.runs)))
+        return
     if args.breakdown_child:
         print(json.dumps(measure_breakdown(args.device, args.runs)))
         return
@@ -277,6 +421,14 @@ def main() -> None:
     summary['infer_breakdown'] = {k: round(v, 3) for k, v in breakdown.items()}
     print('share of the UniRGB-IR forward: ' + ', '.join(
         f'{k} {v:.1%}' for k, v in breakdown.items()), flush=True)
+    train = _child(['--train-breakdown-child', '--runs',
+                    str(args.runs)] + device)
+    summary['train_breakdown'] = _rounded(train)
+    print('frozen training step: ' + ', '.join(
+        f'{k} {v:.3f} s' for k, v in train.items() if k != 'backward_parts') +
+          '; backward: ' + ', '.join(
+              f'{k} {v:.3f} s' for k, v in train['backward_parts'].items()),
+          flush=True)
     mem = {m: _child(['--mem-child', m] + device) for m in MEM_MODES}
     for m, r in mem.items():
         print(f'peak memory {m:<20}{r["peak_mem_mb"]:>10.1f} MB', flush=True)
