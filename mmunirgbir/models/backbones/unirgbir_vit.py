@@ -247,6 +247,9 @@ class UniRGBIRViT(BaseModule):
                 f'0-2 and IR (3 channels) in 3-5, got shape {tuple(x.shape)}')
         h, w = x.shape[-2:]
         p = self.patch_size
+        if torch.compiler.is_exporting() and self.pad_to_patch:
+            # symbolic sizes (ONNX export): pad without a data-dependent test
+            return F.pad(x, (0, (p - w % p) % p, 0, (p - h % p) % p))
         if h % p or w % p:
             if not self.pad_to_patch:
                 raise ValueError(f'input size {h}x{w} is not a multiple of the '

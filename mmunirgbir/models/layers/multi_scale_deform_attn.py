@@ -131,14 +131,21 @@ class MultiScaleDeformableAttention(BaseModule):
         bs, num_query, _ = query.shape
         heads, levels, points = (self.num_heads, self.num_levels,
                                  self.num_points)
-        shapes = torch.as_tensor([tuple(m.shape[-2:]) for m in value_maps],
-                                 dtype=torch.long,
-                                 device=query.device)
         # offsets are in pixels of each level: normalise by (W, H); the
         # PyTorch path wants grid_sample's [-1, 1] grid, twice as wide
         use_cuda_kernel = self.uses_cuda_kernel(query)
-        scale = (1.0 if use_cuda_kernel else 2.0) / shapes.flip(-1).to(
-            query.dtype)  # (L, 2)
+        if use_cuda_kernel:
+            shapes = torch.as_tensor(
+                [tuple(m.shape[-2:]) for m in value_maps],
+                dtype=torch.long,
+                device=query.device)
+            scale = 1.0 / shapes.flip(-1).to(query.dtype)  # (L, 2)
+        else:  # sizes as tensor arithmetic: symbolic in an ONNX export
+            one = query.new_ones(())
+            scale = 2.0 / torch.stack([
+                torch.stack([one * m.shape[-1], one * m.shape[-2]])
+                for m in value_maps
+            ])
         scale = scale[None, :, None, :].expand(heads, levels, points,
                                                2).reshape(-1)
         # offsets and attention logits from one matrix product
