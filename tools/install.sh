@@ -34,6 +34,7 @@ if "$PY" - "$MMCV_VERSION" "$ROOT" <<'EOF' 2>/dev/null; then
 import importlib.metadata as md, sys
 import torch, torchvision, mmcv, mmcv.ops  # noqa: F401  (mmcv.ops needs the compiled _ext)
 import mmengine, mmdet, mmseg, timm, mim, ftfy, regex, pytest, parameterized, py_sod_metrics  # noqa
+import onnx, onnxscript, onnxruntime, openvino  # noqa: F401  (deploy extras)
 import pkg_resources  # noqa: F401
 assert mmcv.__version__ == sys.argv[1], mmcv.__version__
 assert (mmengine.__version__, mmdet.__version__, mmseg.__version__) == ('0.10.7', '3.3.0', '1.2.2')
@@ -111,9 +112,10 @@ EOF
   mmcv_ok || { echo "[install] ERROR: mmcv.ops still does not import after installing $WHEEL" >&2; exit 1; }
 fi
 
-# 4. OpenMMLab task packages, timm, test deps, and mim without openxlab.
+# 4. OpenMMLab task packages, timm, test and deploy deps (ONNX export and
+#    its runtimes), and mim without openxlab.
 pip_install -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
-  -r "$ROOT/requirements/mim.txt" "$SETUPTOOLS_SPEC"
+  -r "$ROOT/requirements/deploy.txt" -r "$ROOT/requirements/mim.txt" "$SETUPTOOLS_SPEC"
 pip_install --no-deps openmim==0.3.9
 
 # 5. this package, editable.

@@ -12,6 +12,8 @@ from typing import Dict, List, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import (
+    DeltaXYWHBBoxCoder, delta2bbox)
 
 from .onnx_nms import exportable_batched_nms
 from .raw_input import RawRGBIRInput
@@ -152,14 +154,15 @@ class RetinaNetExportable(_RGBIRExportable):
                 index = torch.arange(flat.shape[0], device=flat.device)
             anchor = torch.div(
                 index, head.cls_out_channels, rounding_mode='floor')
-            boxes.append(
-                head.bbox_coder.decode(
-                    anchors[anchor], reg[anchor],
-                    max_shape=rgb.shape[-2:]))
+            boxes.append(self._decode(anchors[anchor], reg[anchor]))
             scores.append(flat)
             labels.append(index % head.cls_out_channels)
         boxes, scores, labels = (torch.cat(t) for t in (boxes, scores,
                                                         labels))
+        # clipped to the image before padding, as mmdet's img_shape does
+        one = boxes.new_ones(())
+        size = torch.stack([one * rgb.shape[-1], one * rgb.shape[-2]] * 2)
+        boxes = torch.minimum(boxes.clamp(min=0), size)
         if self.min_bbox_size >= 0:
             wh = boxes[:, 2:] - boxes[:, :2]
             valid = (wh > self.min_bbox_size).all(1)
@@ -168,6 +171,23 @@ class RetinaNetExportable(_RGBIRExportable):
                                       max(self.score_thr, 0.))
         keep = keep[:self.max_per_img]
         return boxes[keep], scores[keep], labels[keep]
+
+    def _decode(self, anchors: torch.Tensor,
+                deltas: torch.Tensor) -> torch.Tensor:
+        """mmdet's ``delta2bbox`` without its clip (whose ONNX branch needs
+        the removed ``mmdet.core``); the caller clips."""
+        coder = self.model.bbox_head.bbox_coder
+        if not isinstance(coder, DeltaXYWHBBoxCoder):
+            raise TypeError(f'{type(coder).__name__}: only '
+                            'DeltaXYWHBBoxCoder heads are exported')
+        return delta2bbox(
+            anchors,
+            deltas,
+            coder.means,
+            coder.stds,
+            max_shape=None,
+            add_ctr_clamp=coder.add_ctr_clamp,
+            ctr_clamp=coder.ctr_clamp)
 
     def metadata(self) -> Dict[str, str]:
         return dict(super().metadata(), score_thr=str(self.score_thr))

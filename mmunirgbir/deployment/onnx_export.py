@@ -32,7 +32,7 @@ def export_onnx(module: torch.nn.Module,
         dynamic (bool): Free height and width. Defaults to False.
         opset (int): ONNX opset, at least 16. Defaults to 18.
         metadata (dict[str, str], optional): Stored as the model's
-            ``metadata_props``.
+            ``metadata_props``, added to ``module.metadata()``.
     """
     if opset < MIN_OPSET:
         raise ValueError(f'opset {opset}: the deformable sampling needs '
@@ -69,6 +69,8 @@ def export_onnx(module: torch.nn.Module,
             verbose=False)
     program.save(path)
     model = onnx.load(path)
+    if hasattr(module, 'metadata'):  # the exportable's own facts first
+        metadata = dict(module.metadata(), **(metadata or {}))
     for key, value in (metadata or {}).items():
         prop = model.metadata_props.add()
         prop.key, prop.value = key, str(value)

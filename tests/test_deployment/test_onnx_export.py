@@ -1,0 +1,315 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""ONNX export: parity in ONNX Runtime and OpenVINO, dynamic sizes, tools."""
+import json
+import os.path as osp
+import subprocess
+import sys
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmunirgbir.apis import UniRGBIRInferencer
+from mmunirgbir.deployment import (RawRGBIRInput, build_exportable,
+                                   export_onnx, run_onnxruntime)
+from mmunirgbir.models import UniRGBIRViT
+
+from ..conftest import REPO, load_tool, shared_path, write_random_checkpoint
+
+MFNET = REPO / ('configs/unirgbir_seg/'
+                'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py')
+SOD = REPO / ('configs/unirgbir_seg/'
+              'setr-mla_unirgbir-vit-b_1xb4-80k_vt5000-416x416.py')
+RETINA = REPO / ('configs/unirgbir/'
+                 'retinanet_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_'
+                 'flir-aligned.py')
+DEMO = REPO / ('configs/demo/'
+               'faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_'
+               'synthetic-rgbir.py')
+TINY_BACKBONE = dict(
+    vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
+    # a non-zero gamma: at 0 the adapter would add nothing to compare
+    sfi_cfg=dict(num_heads=4, init_gamma=0.5),
+    mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
+TINY_SEG = f"""
+_base_ = [__BASE__]
+model = dict(
+    backbone=dict({TINY_BACKBONE!r}),
+    neck=dict(in_channels=[64] * 4))
+"""
+TINY_RETINA = f"""
+_base_ = [__BASE__]
+model = dict(
+    backbone=dict({TINY_BACKBONE!r}, global_attn_indexes=(1, 3)),
+    neck=dict(in_channels=64, out_channels=32),
+    bbox_head=dict(in_channels=32, feat_channels=32, stacked_convs=1))
+"""
+
+
+def _tiny_config(tmp_path, template, base) -> str:
+    path = tmp_path / f'tiny_{osp.basename(str(base))}'
+    path.write_text(template.replace('__BASE__', repr(str(base))))
+    return str(path)
+
+
+def _checkpoint(config, path, zero=()):
+    """A random checkpoint; parameters ending in ``zero`` set to 0."""
+    write_random_checkpoint(config, path)
+    ckpt = torch.load(path, weights_only=False)
+    for key, value in ckpt['state_dict'].items():
+        if key.endswith(zero):
+            value.zero_()
+    torch.save(ckpt, path)
+    return path
+
+
+@pytest.fixture(scope='module')
+def llvip_pair():
+    """One real LLVIP pair, resized to 256x320 (H x W) uint8 tensors in the
+    graph layout: rgb (1, 3, H, W) in RGB order, ir (1, 1, H, W)."""
+    root = shared_path('data/llvip_mini')
+    name = sorted(p.name for p in (root / 'visible').iterdir())[0]
+    rgb = cv2.resize(cv2.imread(str(root / 'visible' / name)), (320, 256))
+    ir = cv2.resize(
+        cv2.imread(str(root / 'infrared' / name), cv2.IMREAD_GRAYSCALE),
+        (320, 256))
+    return (torch.from_numpy(
+        np.ascontiguousarray(rgb[..., ::-1].transpose(2, 0, 1)))[None],
+            torch.from_numpy(ir)[None, None], root, name)
+
+
+def _openvino(path, rgb, ir):
+    onnx_infer = load_tool('deployment/onnx_infer.py')
+    return list(
+        onnx_infer.OnnxRGBIRModel(path, 'openvino')(rgb, ir).values())
+
+
+class _TinyBackbone(torch.nn.Module):
+    output_names = ('stage1', 'stage3')
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            self.backbone = UniRGBIRViT(out_indices=(1, 3), **TINY_BACKBONE)
+        self.preprocess = RawRGBIRInput(
+            [123.675, 116.28, 103.53] + [114.495] * 3,
+            [58.395, 57.12, 57.375] + [57.63] * 3)
+
+    def forward(self, rgb, ir):
+        return self.backbone(self.preprocess(rgb, ir))
+
+
+def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
+    """One dynamic export runs at other sizes (odd ones padded inside the
+    graph), batches and 1- or 3-channel IR, in both runtimes."""
+    model = _TinyBackbone().eval()
+    path = str(tmp_path / 'backbone.onnx')
+    g = torch.Generator().manual_seed(0)
+    example = (torch.randint(0, 256, (1, 3, 64, 96), generator=g,
+                             dtype=torch.uint8),
+               torch.randint(0, 256, (1, 1, 64, 96), generator=g,
+                             dtype=torch.uint8))
+    export_onnx(model, example, path, dynamic=True,
+                metadata=dict(task='features'))
+    for batch, h, w, c in ((1, 64, 96, 1), (2, 80, 112, 3), (1, 90, 118, 1)):
+        rgb = torch.randint(0, 256, (batch, 3, h, w), generator=g,
+                            dtype=torch.uint8)
+        ir = torch.randint(0, 256, (batch, c, h, w), generator=g,
+                           dtype=torch.uint8)
+        with torch.no_grad():
+            expected = [t.numpy() for t in model(rgb, ir)]
+        assert expected[1].shape[-2:] == (-(-h // 16), -(-w // 16))
+        for got in (run_onnxruntime(path, rgb.numpy(), ir.numpy()),
+                    _openvino(path, rgb.numpy(), ir.numpy())):
+            for e, o in zip(expected, got):
+                assert o.shape == e.shape
+                np.testing.assert_allclose(o, e, atol=1e-3, rtol=0)
+    # the adapter is not the identity here: the comparison covers it
+    with torch.no_grad():
+        x = model.preprocess(rgb, ir)
+        assert not torch.allclose(
+            model.backbone(x)[1], model.backbone.forward_foundation(x)[1])
+
+
+def test_raw_input_matches_the_data_preprocessor():
+    """Raw pixels in the graph give what the loader + preprocessor give."""
+    from mmunirgbir.models.data_preprocessors import RGBIRSegDataPreprocessor
+    mean = [123.675, 116.28, 103.53, 114.495, 114.495, 114.495]
+    std = [58.395, 57.12, 57.375, 57.63, 57.63, 57.63]
+    pre = RGBIRSegDataPreprocessor(mean=mean, std=std)
+    rng = np.random.RandomState(0)
+    bgr = rng.randint(0, 256, (24, 32, 3)).astype(np.uint8)
+    ir = rng.randint(0, 256, (24, 32)).astype(np.uint8)
+    # LoadRGBIRImagePair's layout: BGR, then the IR grey level 3 times
+    loaded = np.concatenate([bgr, np.repeat(ir[..., None], 3, 2)], 2)
+    expected = pre(
+        dict(inputs=[torch.from_numpy(loaded.transpose(2, 0, 1).copy())]),
+        False)['inputs']
+    raw = RawRGBIRInput(mean, std, channel_order='bgr')
+    got = raw(torch.from_numpy(bgr.transpose(2, 0, 1).copy())[None],
+              torch.from_numpy(ir)[None, None])
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    # a 3-channel IR image is turned grey with cv2's weights
+    ir3 = cv2.cvtColor(ir, cv2.COLOR_GRAY2BGR)
+    got3 = raw(torch.from_numpy(bgr.transpose(2, 0, 1).copy())[None],
+               torch.from_numpy(ir3.transpose(2, 0, 1).copy())[None])
+    torch.testing.assert_close(got3, expected, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize('task', ['seg', 'sod'])
+def test_segmentor_export_end_to_end(task, tmp_path, llvip_pair):
+    """Tool export of a tiny segmentor / SOD model; ONNX Runtime and
+    OpenVINO match PyTorch on a real LLVIP pair; onnx_infer writes maps."""
+    config = _tiny_config(tmp_path, TINY_SEG, MFNET if task == 'seg' else
+                          SOD)
+    ckpt = _checkpoint(config, str(tmp_path / 'seg.pth'))
+    onnx_path = str(tmp_path / f'{task}.onnx')
+    rgb, ir, root, name = llvip_pair
+    rgb_file, ir_file = (str(root / 'visible' / name),
+                         str(root / 'infrared' / name))
+    tool = load_tool('deployment/pytorch2onnx.py')
+    sys_argv = sys.argv
+    try:
+        sys.argv = [
+            'pytorch2onnx.py', config, ckpt, '--out', onnx_path, '--shape',
+            '256', '320', '--rgb', rgb_file, '--ir', ir_file
+        ]
+        tool.main()
+    finally:
+        sys.argv = sys_argv
+    inferencer = UniRGBIRInferencer(config, ckpt)
+    exportable = build_exportable(inferencer.model.eval())
+    assert exportable.task == task
+    with torch.no_grad():
+        expected = [t.numpy() for t in exportable(rgb, ir)]
+    for got in (run_onnxruntime(onnx_path, rgb.numpy(), ir.numpy()),
+                _openvino(onnx_path, rgb.numpy(), ir.numpy())):
+        np.testing.assert_allclose(got[0], expected[0], atol=1e-3, rtol=0)
+        if task == 'seg':
+            assert (got[1] == expected[1]).mean() > 0.999
+    # the graph's logits are mmseg's own (same input, same model)
+    with torch.no_grad():
+        x = exportable.preprocess(rgb, ir)
+        metas = [dict(img_shape=(256, 320), ori_shape=(256, 320))]
+        mmseg_logits = inferencer.model.encode_decode(x, metas)
+    if task == 'sod':
+        mmseg_logits = mmseg_logits.sigmoid()
+    np.testing.assert_allclose(
+        expected[0], mmseg_logits.numpy(), atol=1e-5, rtol=0)
+    # standalone inference writes maps at the original resolution
+    out = tmp_path / 'out'
+    onnx_infer = load_tool('deployment/onnx_infer.py')
+    onnx_infer.main([onnx_path, '--rgb', rgb_file, '--ir', ir_file,
+                     '--out-dir', str(out)])
+    pred = cv2.imread(str(out / 'preds' / (osp.splitext(name)[0] + '.png')),
+                      cv2.IMREAD_UNCHANGED)
+    assert pred.shape == cv2.imread(rgb_file).shape[:2]
+    assert (out / 'vis' / (osp.splitext(name)[0] + '.png')).exists()
+
+
+def _iou(a, b):
+    lt, rb = np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])
+    inter = np.prod(np.clip(rb - lt, 0, None))
+    area = lambda x: np.prod(x[2:] - x[:2])  # noqa: E731
+    return inter / (area(a) + area(b) - inter)
+
+
+def test_retinanet_export_same_detections(tmp_path, llvip_pair):
+    """RetinaNet end to end: ONNX Runtime's and OpenVINO's detections on a
+    real LLVIP pair are PyTorch's, and PyTorch's are mmdet's own."""
+    config = _tiny_config(tmp_path, TINY_RETINA, RETINA)
+    # class biases 0: an untrained head then scores about 0.5, above
+    # score_thr, so that there are detections to compare
+    ckpt = _checkpoint(config, str(tmp_path / 'retina.pth'),
+                       zero=('retina_cls.bias', ))
+    inferencer = UniRGBIRInferencer(config, ckpt)
+    exportable = build_exportable(inferencer.model.eval())
+    assert exportable.task == 'det' and 'NMS' in exportable.exported
+    rgb, ir, _, _ = llvip_pair
+    path = str(tmp_path / 'retina.onnx')
+    export_onnx(exportable, (rgb, ir), path)
+    with torch.no_grad():
+        boxes, scores, labels = (t.numpy() for t in exportable(rgb, ir))
+        # mmdet's own post-processing of the same head outputs
+        model = inferencer.model
+        x = exportable.preprocess(rgb, ir)
+        head_out = model.bbox_head(model.extract_feat(x))
+        meta = dict(img_shape=(256, 320), ori_shape=(256, 320),
+                    scale_factor=(1., 1.), pad_shape=tuple(x.shape[-2:]))
+        ref = model.bbox_head.predict_by_feat(
+            *head_out, batch_img_metas=[meta], rescale=False)[0]
+    assert 10 <= len(boxes) <= 100
+    np.testing.assert_array_equal(labels, ref.labels.numpy())
+    np.testing.assert_allclose(boxes, ref.bboxes.numpy(), atol=1e-3)
+    np.testing.assert_allclose(scores, ref.scores.numpy(), atol=1e-5)
+    for got in (run_onnxruntime(path, rgb.numpy(), ir.numpy()),
+                _openvino(path, rgb.numpy(), ir.numpy())):
+        g_boxes, g_scores, g_labels = got
+        assert len(g_boxes) == len(boxes)
+        np.testing.assert_array_equal(g_labels, labels)
+        assert min(_iou(a, b) for a, b in zip(g_boxes, boxes)) > 0.99
+        np.testing.assert_allclose(g_scores, scores, atol=1e-3)
+
+
+def test_two_stage_detector_exports_backbone_and_neck(tmp_path):
+    """A two-stage detector says what is exported and what is not."""
+    ckpt = write_random_checkpoint(str(DEMO), str(tmp_path / 'frcnn.pth'))
+    inferencer = UniRGBIRInferencer(str(DEMO), ckpt)
+    exportable = build_exportable(inferencer.model.eval())
+    assert exportable.task == 'features'
+    assert 'backbone and neck' in exportable.exported
+    assert 'NOT exported: rpn_head' in exportable.exported
+    assert 'roi_head' in exportable.exported
+    g = torch.Generator().manual_seed(0)
+    rgb = torch.randint(0, 256, (1, 3, 64, 96), generator=g,
+                        dtype=torch.uint8)
+    ir = torch.randint(0, 256, (1, 3, 64, 96), generator=g,
+                       dtype=torch.uint8)
+    path = str(tmp_path / 'frcnn.onnx')
+    export_onnx(exportable, (rgb, ir), path, metadata=exportable.metadata())
+    with torch.no_grad():
+        expected = exportable(rgb, ir)
+    got = run_onnxruntime(path, rgb.numpy(), ir.numpy())
+    assert len(got) == len(expected) == 4  # the demo pyramid's levels
+    for e, o in zip(expected, got):
+        np.testing.assert_allclose(o, e.numpy(), atol=1e-3, rtol=0)
+    # a wrong input shape names the shapes the file takes
+    onnx_infer = load_tool('deployment/onnx_infer.py')
+    model = onnx_infer.OnnxRGBIRModel(path)
+    with pytest.raises(ValueError, match=r'frcnn.onnx expects rgb '
+                       r'\(B, 3, 64, 96\) and ir \(B, 1 or 3, 64, 96\)'):
+        model(rgb.numpy()[:, :, :32], ir.numpy()[:, :, :32])
+    with pytest.raises(ValueError, match='got rgb'):
+        model(rgb.numpy(), ir.numpy()[:, :2])
+
+
+def test_onnx_infer_imports_no_openmmlab_or_torch(tmp_path, llvip_pair):
+    """The standalone runner works from the file alone."""
+    path = str(tmp_path / 'backbone.onnx')
+    model = _TinyBackbone().eval()
+    rgb, ir, root, name = llvip_pair
+    export_onnx(model, (rgb[..., :64, :96].contiguous(),
+                        ir[..., :64, :96].contiguous()), path,
+                metadata=dict(task='features', output_names='',
+                              resize=json.dumps(None)))
+    code = (
+        'import runpy, sys\n'
+        f'sys.argv = ["onnx_infer.py", {path!r}, "--rgb", '
+        f'{str(root / "visible" / name)!r}, "--ir", '
+        f'{str(root / "infrared" / name)!r}, "--out-dir", '
+        f'{str(tmp_path / "out")!r}]\n'
+        'runpy.run_path(' +
+        repr(str(REPO / 'tools/deployment/onnx_infer.py')) +
+        ', run_name="__main__")\n'
+        'bad = sorted(m for m in sys.modules if m.split(".")[0] in '
+        '("torch", "mmdet", "mmseg", "mmcv", "mmengine", "mmunirgbir"))\n'
+        'assert not bad, bad\n')
+    subprocess.run([sys.executable, '-c', code], check=True, cwd=tmp_path)
+    stem = osp.splitext(name)[0]
+    saved = np.load(tmp_path / 'out' / 'preds' / f'{stem}.npz')
+    assert len(saved.files) == 2
