@@ -313,3 +313,13 @@ def test_onnx_infer_imports_no_openmmlab_or_torch(tmp_path, llvip_pair):
     stem = osp.splitext(name)[0]
     saved = np.load(tmp_path / 'out' / 'preds' / f'{stem}.npz')
     assert len(saved.files) == 2
+
+
+def test_deploy_benchmark_runs_on_a_tiny_backbone():
+    """The deployment benchmark's steps run (no timing checked)."""
+    bench = load_tool('analysis_tools/benchmark_deploy.py')
+    result = bench.measure(1, size=(64, 96), **TINY_BACKBONE)
+    for name in ('onnxruntime', 'openvino'):
+        assert result[f'{name}_max_abs_diff'] < 1e-3
+        assert result[f'{name}_over_pytorch'] > 0
+    assert result['openvino_native_precision'] in ('f32', 'bf16', 'f16')
