@@ -14,6 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import (
     DeltaXYWHBBoxCoder, delta2bbox)
+from mmseg.models.utils import Upsample
 
 from .onnx_nms import exportable_batched_nms
 from .raw_input import RawRGBIRInput
@@ -81,6 +82,9 @@ class SegmentorExportable(_RGBIRExportable):
         self.exported = ('the whole segmentor (backbone, neck, decode head, '
                          'resize to the input; auxiliary heads are training '
                          'only)')
+        for module in model.modules():
+            if isinstance(module, Upsample):
+                _keep_upsample_symbolic(module)
 
     def forward(self, rgb: torch.Tensor, ir: torch.Tensor):
         x = self.preprocess(rgb, ir)
@@ -191,6 +195,22 @@ class RetinaNetExportable(_RGBIRExportable):
 
     def metadata(self) -> Dict[str, str]:
         return dict(super().metadata(), score_thr=str(self.score_thr))
+
+
+def _keep_upsample_symbolic(module: Upsample) -> None:
+    """mmseg's ``Upsample`` computes its size as ``int(size * scale)``,
+    which fixes the size in a dynamic export; for an integer scale the size
+    ``size * scale`` is the same number and stays symbolic."""
+    scale = module.scale_factor
+    if module.size or not float(scale).is_integer():
+        return
+    scale = int(scale)
+
+    def forward(x):
+        size = [t * scale for t in x.shape[-2:]]
+        return F.interpolate(x, size, None, module.mode, module.align_corners)
+
+    module.forward = forward
 
 
 def build_exportable(model: nn.Module, channel_order: str = 'rgb',

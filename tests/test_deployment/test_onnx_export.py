@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
 from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.deployment import (RawRGBIRInput, build_exportable,
@@ -175,10 +174,12 @@ def test_segmentor_export_end_to_end(task, tmp_path, llvip_pair):
     tool = load_tool('deployment/pytorch2onnx.py')
     sys_argv = sys.argv
     try:
+        # the segmentor exports with free sizes (mmseg's Upsample would fix
+        # them), the SOD model with fixed ones
         sys.argv = [
             'pytorch2onnx.py', config, ckpt, '--out', onnx_path, '--shape',
             '256', '320', '--rgb', rgb_file, '--ir', ir_file
-        ]
+        ] + (['--dynamic'] if task == 'seg' else [])
         tool.main()
     finally:
         sys.argv = sys_argv
@@ -192,6 +193,16 @@ def test_segmentor_export_end_to_end(task, tmp_path, llvip_pair):
         np.testing.assert_allclose(got[0], expected[0], atol=1e-3, rtol=0)
         if task == 'seg':
             assert (got[1] == expected[1]).mean() > 0.999
+    if task == 'seg':  # another size, not a multiple of the patch
+        small = [torch.nn.functional.interpolate(
+            t.float(), size=(200, 280)).round().to(torch.uint8)
+                 for t in (rgb, ir)]
+        with torch.no_grad():
+            expected_small = exportable(*small)[0].numpy()
+        got_small = run_onnxruntime(onnx_path, *(t.numpy() for t in small))
+        assert got_small[0].shape == (1, 9, 200, 280)
+        np.testing.assert_allclose(
+            got_small[0], expected_small, atol=1e-3, rtol=0)
     # the graph's logits are mmseg's own (same input, same model)
     with torch.no_grad():
         x = exportable.preprocess(rgb, ir)

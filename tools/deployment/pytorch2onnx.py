@@ -109,16 +109,32 @@ def main() -> None:
         config=osp.basename(args.config))
     export_onnx(exportable, (rgb, ir), args.out, dynamic=args.dynamic,
                 opset=args.opset, metadata=meta)
-    with torch.no_grad():
-        expected = exportable(rgb, ir)
-    got = run_onnxruntime(args.out, rgb.numpy(), ir.numpy())
-    diff = max_difference(expected, got)
     print(f'wrote {args.out}: inputs rgb {tuple(rgb.shape)} and ir '
           f'{tuple(ir.shape)} {args.input_dtype}'
           f'{" (height and width free)" if args.dynamic else ""}; outputs '
           f'{", ".join(n for n in exportable.output_names) or "features"}')
-    print(f'ONNX Runtime vs PyTorch on the example: largest difference '
-          f'{diff:.3g}')
+    checks = [('the example', rgb, ir)]
+    if args.dynamic:  # another size (not a patch multiple), 3-channel IR
+        g = torch.Generator().manual_seed(1)
+        size = (shape[0] + 24, shape[1] + 40)
+        checks.append((f'noise at {size[0]}x{size[1]}',
+                       torch.randint(0, 256, (1, 3, *size),
+                                     generator=g).to(rgb.dtype),
+                       torch.randint(0, 256, (1, 3, *size),
+                                     generator=g).to(rgb.dtype)))
+    for what, a, b in checks:
+        with torch.no_grad():
+            expected = exportable(a, b)
+        try:
+            got = run_onnxruntime(args.out, a.numpy(), b.numpy())
+        except Exception as e:  # noqa: BLE001  (ONNX Runtime's own errors)
+            sys.exit(f'pytorch2onnx.py: error: ONNX Runtime cannot run '
+                     f'{args.out} on {what}: {e}')
+        try:
+            diff = f'{max_difference(expected, got):.3g}'
+        except RuntimeError as e:  # e.g. another number of detections
+            diff = f'outputs differ: {e}'
+        print(f'ONNX Runtime vs PyTorch on {what}: largest difference {diff}')
 
 
 if __name__ == '__main__':
