@@ -140,6 +140,13 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
             model.backbone(x)[1], model.backbone.forward_foundation(x)[1])
 
 
+def test_opset_below_16_is_refused(tmp_path):
+    """GridSample (the deformable sampling) needs opset 16."""
+    with pytest.raises(ValueError, match='GridSample, opset 16'):
+        export_onnx(_TinyBackbone(), (None, None), str(tmp_path / 'x.onnx'),
+                    opset=15)
+
+
 def test_raw_input_matches_the_data_preprocessor():
     """Raw pixels in the graph give what the loader + preprocessor give."""
     from mmunirgbir.models.data_preprocessors import RGBIRSegDataPreprocessor
