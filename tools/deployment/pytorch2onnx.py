@@ -13,12 +13,14 @@ end; two-stage detectors export their backbone and neck (printed). The
 deformable sampling exports as GridSample: no custom op at run time.
 
 The export checks itself: ONNX Runtime runs the file on the example pair
-(--rgb/--ir, resized to --shape; random pixels without them) and the largest
-difference to PyTorch is printed. Needs the deploy extras
-(``pip install -r requirements/deploy.txt``).
+(--rgb/--ir, resized to --shape; random pixels without them) and, with
+--dynamic, on noise at a second size; the largest difference to PyTorch is
+printed, and a file that fails (or differs by more than 1e-2) is removed.
+Needs the deploy extras (``pip install -r requirements/deploy.txt``).
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 
@@ -30,6 +32,9 @@ from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.deployment import (build_exportable, config_test_resize,
                                    export_onnx, max_difference,
                                    run_onnxruntime)
+
+#: a larger difference to PyTorch means a wrong graph, not float rounding
+FAIL_ABOVE = 1e-2
 
 
 def parse_args():
@@ -128,13 +133,20 @@ def main() -> None:
         try:
             got = run_onnxruntime(args.out, a.numpy(), b.numpy())
         except Exception as e:  # noqa: BLE001  (ONNX Runtime's own errors)
-            sys.exit(f'pytorch2onnx.py: error: ONNX Runtime cannot run '
-                     f'{args.out} on {what}: {e}')
+            os.remove(args.out)
+            sys.exit(f'pytorch2onnx.py: error: ONNX Runtime cannot run the '
+                     f'export on {what} ({e}); {args.out} was removed')
         try:
-            diff = f'{max_difference(expected, got):.3g}'
+            diff = max_difference(expected, got)
+            text = f'{diff:.3g}'
         except RuntimeError as e:  # e.g. another number of detections
-            diff = f'outputs differ: {e}'
-        print(f'ONNX Runtime vs PyTorch on {what}: largest difference {diff}')
+            diff, text = None, f'outputs differ: {e}'
+        print(f'ONNX Runtime vs PyTorch on {what}: largest difference {text}')
+        if diff is not None and diff > FAIL_ABOVE:
+            os.remove(args.out)
+            sys.exit(f'pytorch2onnx.py: error: the export is wrong on {what} '
+                     f'(largest difference {text} > {FAIL_ABOVE}); '
+                     f'{args.out} was removed')
 
 
 if __name__ == '__main__':
