@@ -2,13 +2,15 @@
 """ONNX export of RGB-IR models: two raw images in, predictions out."""
 from .exportable import (BackboneExportable, RetinaNetExportable,
                          SegmentorExportable, build_exportable)
-from .onnx_export import export_onnx, max_difference, run_onnxruntime
+from .onnx_export import (export_onnx, max_difference, onnxruntime_session,
+                          run_onnxruntime)
 from .onnx_nms import exportable_batched_nms
 from .pipeline_resize import config_test_resize
 from .raw_input import RawRGBIRInput
 
 __all__ = [
     'BackboneExportable', 'RetinaNetExportable', 'SegmentorExportable',
-    'build_exportable', 'export_onnx', 'max_difference', 'run_onnxruntime',
+    'build_exportable', 'export_onnx', 'max_difference', 'onnxruntime_session',
+    'run_onnxruntime',
     'exportable_batched_nms', 'config_test_resize', 'RawRGBIRInput'
 ]

@@ -131,6 +131,9 @@ class RetinaNetExportable(_RGBIRExportable):
         if nms.get('type', 'nms') != 'nms':
             raise TypeError(f'test_cfg.nms.type {nms["type"]!r}: only plain '
                             '"nms" exports to ONNX NonMaxSuppression')
+        if not isinstance(head.bbox_coder, DeltaXYWHBBoxCoder):
+            raise TypeError(f'{type(head.bbox_coder).__name__}: only '
+                            'DeltaXYWHBBoxCoder heads are exported')
         self.nms_pre = int(cfg.get('nms_pre', -1))
         self.score_thr = float(cfg.get('score_thr', 0.))
         self.iou_thr = float(nms.get('iou_threshold', 0.5))
@@ -181,9 +184,6 @@ class RetinaNetExportable(_RGBIRExportable):
         """mmdet's ``delta2bbox`` without its clip (whose ONNX branch needs
         the removed ``mmdet.core``); the caller clips."""
         coder = self.model.bbox_head.bbox_coder
-        if not isinstance(coder, DeltaXYWHBBoxCoder):
-            raise TypeError(f'{type(coder).__name__}: only '
-                            'DeltaXYWHBBoxCoder heads are exported')
         return delta2bbox(
             anchors,
             deltas,

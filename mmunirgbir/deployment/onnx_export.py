@@ -37,7 +37,6 @@ def export_onnx(module: torch.nn.Module,
     if opset < MIN_OPSET:
         raise ValueError(f'opset {opset}: the deformable sampling needs '
                          f'GridSample, opset {MIN_OPSET} or later')
-    import onnx
     from torch.export import Dim
     rgb, ir = example
     # torch.export fixes every dimension whose example size is 1: trace a
@@ -67,21 +66,27 @@ def export_onnx(module: torch.nn.Module,
             opset_version=opset,
             optimize=True,
             verbose=False)
-    program.save(path)
-    model = onnx.load(path)
     if hasattr(module, 'metadata'):  # the exportable's own facts first
         metadata = dict(module.metadata(), **(metadata or {}))
-    for key, value in (metadata or {}).items():
-        prop = model.metadata_props.add()
-        prop.key, prop.value = key, str(value)
-    onnx.save(model, path)
+    program.model.metadata_props.update(
+        {key: str(value) for key, value in (metadata or {}).items()})
+    program.save(path)
 
 
-def run_onnxruntime(path: str, rgb: np.ndarray,
-                    ir: np.ndarray) -> Sequence[np.ndarray]:
-    """The outputs of the exported file in ONNX Runtime (CPU)."""
+def onnxruntime_session(path: str):
+    """An ONNX Runtime CPU session of the exported file."""
     import onnxruntime as ort
-    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    return ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+
+
+def run_onnxruntime(model, rgb: np.ndarray,
+                    ir: np.ndarray) -> Sequence[np.ndarray]:
+    """The outputs of the exported file in ONNX Runtime (CPU).
+
+    ``model`` is the file's path or a session from
+    :func:`onnxruntime_session` (to run it more than once).
+    """
+    session = onnxruntime_session(model) if isinstance(model, str) else model
     return session.run(None, {'rgb': rgb, 'ir': ir})
 
 

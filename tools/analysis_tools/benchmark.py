@@ -418,7 +418,7 @@ def main() -> None:
               f' ms{r["ratio"]:>8.3f}', flush=True)
     breakdown = _child(['--breakdown-child', '--runs', str(args.runs)] +
                        device)
-    summary['infer_breakdown'] = {k: round(v, 3) for k, v in breakdown.items()}
+    summary['infer_breakdown'] = _rounded(breakdown)
     print('share of the UniRGB-IR forward: ' + ', '.join(
         f'{k} {v:.1%}' for k, v in breakdown.items()), flush=True)
     train = _child(['--train-breakdown-child', '--runs',

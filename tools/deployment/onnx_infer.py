@@ -11,7 +11,10 @@ OUT/preds/NAME.json (detection: boxes, scores, labels, class names) or
 OUT/preds/NAME.png (segmentation label map, grey saliency map), at the
 original resolution; a features-only file (two-stage detectors) writes
 OUT/preds/NAME.npz. Needs numpy, OpenCV, onnx and the chosen runtime only:
-neither torch nor mmdet, mmseg or mmcv is imported.
+neither torch nor mmdet, mmseg or mmcv is imported. For that reason it
+repeats, on purpose, three small rules of the package: the 16-bit IR
+min-max of ``ir_to_uint8``, pairing by file stem and the inferencer's
+detection JSON.
 """
 import argparse
 import json

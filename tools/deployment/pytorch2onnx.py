@@ -31,7 +31,7 @@ import torch
 from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.deployment import (build_exportable, config_test_resize,
                                    export_onnx, max_difference,
-                                   run_onnxruntime)
+                                   onnxruntime_session, run_onnxruntime)
 
 #: a larger difference to PyTorch means a wrong graph, not float rounding
 FAIL_ABOVE = 1e-2
@@ -127,11 +127,12 @@ def main() -> None:
                                      generator=g).to(rgb.dtype),
                        torch.randint(0, 256, (1, 3, *size),
                                      generator=g).to(rgb.dtype)))
+    session = onnxruntime_session(args.out)
     for what, a, b in checks:
         with torch.no_grad():
             expected = exportable(a, b)
         try:
-            got = run_onnxruntime(args.out, a.numpy(), b.numpy())
+            got = run_onnxruntime(session, a.numpy(), b.numpy())
         except Exception as e:  # noqa: BLE001  (ONNX Runtime's own errors)
             os.remove(args.out)
             sys.exit(f'pytorch2onnx.py: error: ONNX Runtime cannot run the '
