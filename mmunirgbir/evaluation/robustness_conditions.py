@@ -11,7 +11,8 @@ from typing import Dict, List
 
 from ..datasets.transforms import pack_missing_modality
 
-#: condition name -> transforms (``ir_shift_<k>`` takes any integer k)
+#: condition name -> transforms (and the patterns below: ``ir_shift_<k>``,
+#: ``ir_shift_<dx>_<dy>``, ``ir_scale_<s>``, ``ir_rotate_<degrees>``)
 CONDITIONS: Dict[str, List[dict]] = {
     'clean': [],
     'rgb_missing': [dict(type='DropModality', modality='rgb')],
@@ -28,7 +29,9 @@ CONDITIONS: Dict[str, List[dict]] = {
 DEFAULT_CONDITIONS = ('clean', 'rgb_missing', 'ir_missing', 'ir_shift_4',
                       'ir_shift_8', 'ir_shift_16', 'rgb_low_light',
                       'rgb_over_exposed', 'ir_noise', 'rgb_blur', 'ir_blur')
-_SHIFT = re.compile(r'^ir_shift_(-?\d+)$')
+_SHIFT = re.compile(r'^ir_shift_(-?\d+)(?:_(-?\d+))?$')
+_SCALE = re.compile(r'^ir_scale_(\d+(?:\.\d+)?)$')
+_ROTATE = re.compile(r'^ir_rotate_(-?\d+(?:\.\d+)?)$')
 
 
 def condition_transforms(name: str) -> List[dict]:
@@ -38,9 +41,18 @@ def condition_transforms(name: str) -> List[dict]:
     shift = _SHIFT.match(name)
     if shift:
         return [dict(type='ShiftModality', modality='ir',
-                     offset=(int(shift.group(1)), 0))]
-    raise ValueError(f'unknown condition {name!r}; known: '
-                     f'{", ".join(CONDITIONS)}, ir_shift_<pixels>')
+                     offset=(int(shift.group(1)), int(shift.group(2) or 0)))]
+    scale, rotate = _SCALE.match(name), _ROTATE.match(name)
+    if scale and float(scale.group(1)) > 0:
+        return [dict(type='WarpModality', modality='ir',
+                     scale=float(scale.group(1)))]
+    if rotate:
+        return [dict(type='WarpModality', modality='ir',
+                     rotate=float(rotate.group(1)))]
+    raise ValueError(
+        f'unknown condition {name!r}; known: {", ".join(CONDITIONS)}, '
+        'ir_shift_<pixels>, ir_shift_<dx>_<dy>, ir_scale_<s> (s > 0), '
+        'ir_rotate_<degrees>')
 
 
 def with_condition(dataset: dict, name: str) -> dict:

@@ -1,9 +1,7 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Every config parses, builds, and trains one iteration on tiny data."""
-import ast
 import copy
 import glob
-import importlib.util
 import os.path as osp
 import re
 
@@ -28,36 +26,6 @@ SEG_CONFIGS = [c for c in CONFIGS if '_seg' in c]
 
 def test_configs_found():
     assert len(CONFIGS) >= 10
-
-
-def _bases(path: str) -> list:
-    """The files a config inherits (``pkg::`` bases from the package)."""
-    for node in ast.parse(open(path).read()).body:
-        if isinstance(node, ast.Assign) and getattr(
-                node.targets[0], 'id', None) == '_base_':
-            bases = ast.literal_eval(node.value)
-            break
-    else:
-        return []
-    out = []
-    for base in [bases] if isinstance(bases, str) else bases:
-        if '::' in base:
-            package, rel = base.split('::')
-            root = importlib.util.find_spec(package).submodule_search_locations
-            out.append(osp.join(root[0], '.mim', 'configs', rel))
-        else:
-            out.append(osp.normpath(osp.join(osp.dirname(path), base)))
-    return out
-
-
-def _depth(path: str) -> int:
-    return 1 + max((_depth(base) for base in _bases(path)), default=0)
-
-
-@pytest.mark.parametrize('config', CONFIGS)
-def test_config_inherits_at_most_3_levels(config):
-    """The config itself, its bases and theirs: OpenMMLab's 3 levels."""
-    assert _depth(osp.join(REPO, config)) <= 3
 
 
 def test_class_counts_live_in_dataset_files():

@@ -88,7 +88,7 @@ def _openvino(path, rgb, ir):
 class _TinyBackbone(torch.nn.Module):
     output_names = ('stage0', 'stage1')
 
-    def __init__(self):
+    def __init__(self, **kwargs):
         super().__init__()
         torch.manual_seed(0)
         with warnings.catch_warnings():
@@ -99,7 +99,8 @@ class _TinyBackbone(torch.nn.Module):
                 **dict(TINY_BACKBONE, vit_cfg=dict(embed_dim=64, depth=2,
                                                    num_heads=2)),
                 num_stages=2,
-                out_indices=(0, 1))
+                out_indices=(0, 1),
+                **kwargs)
         self.preprocess = RawRGBIRInput(
             [123.675, 116.28, 103.53] + [114.495] * 3,
             [58.395, 57.12, 57.375] + [57.63] * 3)
@@ -138,6 +139,27 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
         x = model.preprocess(rgb, ir)
         assert not torch.allclose(
             model.backbone(x)[1], model.backbone.forward_foundation(x)[1])
+
+
+@pytest.mark.parametrize('vit_input', ['ir', 'both'])
+def test_backbone_vit_input_modes_export(vit_input, tmp_path):
+    """The ViT on IR, or on both images as two gated streams, exports with
+    the same two inputs and matches PyTorch in ONNX Runtime."""
+    model = _TinyBackbone(vit_input=vit_input).eval()
+    for fusion in model.backbone.stream_fusions:  # not the mean: a real gate
+        torch.nn.init.normal_(fusion.gate.weight, std=0.05)
+    path = str(tmp_path / 'backbone.onnx')
+    g = torch.Generator().manual_seed(0)
+    rgb = torch.randint(0, 256, (1, 3, 64, 96), generator=g,
+                        dtype=torch.uint8)
+    ir = torch.randint(0, 256, (1, 1, 64, 96), generator=g,
+                       dtype=torch.uint8)
+    export_onnx(model, (rgb, ir), path, metadata=dict(task='features'))
+    with torch.no_grad():
+        expected = [t.numpy() for t in model(rgb, ir)]
+    got = run_onnxruntime(path, rgb.numpy(), ir.numpy())
+    for e, o in zip(expected, got):
+        np.testing.assert_allclose(o, e, atol=1e-3, rtol=0)
 
 
 def test_opset_below_16_is_refused(tmp_path):

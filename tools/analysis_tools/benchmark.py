@@ -36,6 +36,9 @@ Printed last, one JSON line:
   pyramid), the deformable attention (the four injectors, their reads of
   the pool included) and the rest (the pool's factorisation, gates,
   reshapes), medians over the runs.
+- vit_input_ir_over_rgb, vit_input_both_over_rgb: the UniRGB-IR forward
+  with the frozen ViT on IR, or on both images as two streams, / the
+  paper's (ViT on RGB) (target for 'both' <= 2.2).
 Also measured: 1024x1024 with window attention on and off.
 
     python tools/analysis_tools/benchmark.py [--device cpu|cuda] [--runs 5]
@@ -82,6 +85,12 @@ TIME_PAIRS = {
                                    (dict(), 'foundation', (1024, 1024))),
     'window_speedup_1024': ((dict(), 'forward', (1024, 1024)),
                             (dict(window_size=14), 'forward', (1024, 1024))),
+    # what the frozen ViT sees (vit_input) against the paper's RGB
+    'vit_input_ir_over_rgb': ((dict(vit_input='ir'), 'forward', (512, 640)),
+                              (dict(), 'forward', (512, 640))),
+    'vit_input_both_over_rgb': ((dict(vit_input='both'), 'forward',
+                                 (512, 640)), (dict(), 'forward',
+                                               (512, 640))),
 }
 
 

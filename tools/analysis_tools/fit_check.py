@@ -31,27 +31,11 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
+from mmunirgbir.utils.real_data import REAL_DATA, real_data_root, use_real_data
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VARIANTS = ('fused', 'rgb', 'ir', 'vit')
 METRIC = 'coco/bbox_mAP_50'
-
-#: the real sets in ../shared/data, as datasets of this package
-DATA = dict(
-    msrs_mini=dict(
-        type='RGBIRYOLODataset',
-        data_prefix=dict(img='vi', ir='ir', ann='labels_fusion'),
-        metainfo=dict(classes=('person', 'bicycle', 'car'))),
-    llvip_mini=dict(
-        type='RGBIRVOCDataset',
-        data_prefix=dict(img='visible', ir='infrared', ann='Annotations'),
-        metainfo=dict(classes=('person', ))))
-
-
-def shared_root() -> str:
-    """``$MMUNIRGBIR_SHARED`` or the ``shared`` folder beside the repo."""
-    return os.environ.get('MMUNIRGBIR_SHARED', osp.join(REPO, '..',
-                                                        'shared'))
+DATA = tuple(REAL_DATA)
 
 
 def pick_pairs(data_root: str, rgb_folder: str, num: int) -> List[str]:
@@ -76,19 +60,6 @@ def pick_pairs(data_root: str, rgb_folder: str, num: int) -> List[str]:
     return sorted(stems[:num])
 
 
-def set_num_classes(cfg, num_classes: int) -> None:
-    """Set every ``num_classes`` of a (nested) model config."""
-    if isinstance(cfg, dict):
-        for key, value in cfg.items():
-            if key == 'num_classes':
-                cfg[key] = num_classes
-            else:
-                set_num_classes(value, num_classes)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            set_num_classes(value, num_classes)
-
-
 def variant_config(config: str, variant: str, data: str, pairs: int,
                    iters: Optional[int], work_dir: str,
                    cfg_options: Optional[dict] = None) -> Config:
@@ -96,7 +67,7 @@ def variant_config(config: str, variant: str, data: str, pairs: int,
     if variant not in VARIANTS:
         raise ValueError(f'unknown variant {variant!r}; use {VARIANTS}')
     if data not in DATA:
-        raise ValueError(f'unknown data {data!r}; use {tuple(DATA)}')
+        raise ValueError(f'unknown data {data!r}; use {DATA}')
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -104,25 +75,15 @@ def variant_config(config: str, variant: str, data: str, pairs: int,
     if not iters or iters < 1 or pairs < 1:
         raise ValueError('--iters and --pairs must be positive (or the '
                          'config an IterBasedTrainLoop with max_iters)')
-    data_root = osp.join(shared_root(), 'data', data) + '/'
-    dataset = dict(DATA[data], data_root=data_root)
+    data_root = real_data_root(data)
     os.makedirs(work_dir, exist_ok=True)
-    split = osp.join(work_dir, f'{data}_{pairs}.txt')
+    split = osp.abspath(osp.join(work_dir, f'{data}_{pairs}.txt'))
     with open(split, 'w') as f:
         f.write('\n'.join(
-            pick_pairs(data_root, dataset['data_prefix']['img'], pairs)))
-    dataset['ann_file'] = osp.abspath(split)
-    for loader, test_mode in ((cfg.train_dataloader, False),
-                              (cfg.val_dataloader, True)):
-        loader.dataset = dict(
-            dataset,
-            pipeline=loader.dataset.pipeline,
-            test_mode=test_mode,
-            filter_cfg=None if test_mode else dict(filter_empty_gt=True))
-    cfg.test_dataloader = cfg.val_dataloader
-    cfg.val_evaluator = cfg.test_evaluator = dict(
-        type='CocoMetric', metric='bbox')
-    set_num_classes(cfg.model, len(dataset['metainfo']['classes']))
+            pick_pairs(data_root, REAL_DATA[data]['data_prefix']['img'],
+                       pairs)))
+    # the training pairs are also the evaluation pairs: a fit check
+    use_real_data(cfg, data, split, split)
     cfg.model.backbone.modality = dict(fused='rgbir', vit='rgb').get(
         variant, variant)
     cfg.train_cfg = dict(
@@ -212,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description='Overfit a few real RGB-IR pairs; report train mAP50.')
     parser.add_argument('config', help='detection config')
-    parser.add_argument('--data', choices=sorted(DATA), default='msrs_mini')
+    parser.add_argument('--data', choices=DATA, default='msrs_mini')
     parser.add_argument('--pairs', type=int, default=16,
                         help='training pairs (default 16)')
     parser.add_argument('--iters', type=int,

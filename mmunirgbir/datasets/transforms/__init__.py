@@ -1,9 +1,11 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 from .loading import LoadRGBIRImagePair, ir_to_uint8
 from .modality_conditions import (ModalityBlur, ModalityGammaGain,
-                                  ModalityNoise, ShiftModality)
+                                  ModalityNoise, RandomModalityExposure,
+                                  ShiftModality)
 from .modality_dropout import (DropModality, RandomModalityDrop,
                                pack_missing_modality)
+from .modality_misalignment import RandomModalityMisalign, WarpModality
 from .modality_wrappers import ApplyToModality, IRPhotometricJitter
 from .seg_annotations import LoadRGBIRSegAnnotations, LoadSaliencyAnnotations
 
@@ -12,5 +14,6 @@ __all__ = [
     'IRPhotometricJitter', 'LoadRGBIRSegAnnotations',
     'LoadSaliencyAnnotations', 'RandomModalityDrop', 'DropModality',
     'pack_missing_modality', 'ShiftModality', 'ModalityGammaGain',
-    'ModalityNoise', 'ModalityBlur'
+    'ModalityNoise', 'ModalityBlur', 'RandomModalityExposure',
+    'RandomModalityMisalign', 'WarpModality'
 ]

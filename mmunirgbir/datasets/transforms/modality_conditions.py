@@ -1,11 +1,12 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""Test-time degradations of one modality of an RGB-IR pair.
+"""Degradations of one modality of an RGB-IR pair.
 
 Each transform changes the RGB or the IR half of ``img`` only, right after
-:class:`LoadRGBIRImagePair` (at the original resolution), and is
-reproducible: random ones draw from a generator seeded by ``seed`` and the
-image's path. ``tools/analysis_tools/robustness_test.py`` names them as
-conditions; configs can use them too.
+:class:`LoadRGBIRImagePair` (at the original resolution). The test-time
+ones are reproducible: random ones draw from a generator seeded by ``seed``
+and the image's path; ``tools/analysis_tools/robustness_test.py`` names them
+as conditions. :class:`RandomModalityExposure` is their training-time
+counterpart (a fresh draw per sample).
 """
 import zlib
 from typing import Sequence
@@ -15,6 +16,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
+from .modality_misalignment import translate
 from .rgbir_image import CHANNELS, check_modality, rgbir_image
 
 
@@ -61,10 +63,7 @@ class ShiftModality(_OneModality):
         if abs(dx) >= w or abs(dy) >= h:
             raise ValueError(f'shift ({dx}, {dy}) is not smaller than the '
                              f'{w}x{h} image {results.get("img_path")}')
-        out = np.zeros_like(half)
-        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-            half[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
-        return out
+        return translate(half, dx, dy)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(modality={self.modality!r}, '
@@ -91,11 +90,72 @@ class ModalityGammaGain(_OneModality):
         self.gamma, self.gain = gamma, gain
 
     def change(self, half: np.ndarray, results: dict) -> np.ndarray:
-        return 255.0 * self.gain * (half / 255.0)**self.gamma
+        return gamma_gain(half, self.gamma, self.gain)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(modality={self.modality!r}, '
                 f'gamma={self.gamma}, gain={self.gain})')
+
+
+def gamma_gain(half: np.ndarray, gamma: float, gain: float) -> np.ndarray:
+    """``255 * gain * (x / 255) ** gamma`` of a 0-255 image."""
+    return 255.0 * gain * (half / 255.0)**gamma
+
+
+@TRANSFORMS.register_module()
+class RandomModalityExposure(_OneModality):
+    """Training augmentation: with probability ``prob`` one modality (RGB by
+    default) is darkened or over-exposed (:class:`ModalityGammaGain` with a
+    random gamma and gain), so that a fused model learns to lean on the
+    other image when this one fails. Low light and over-exposure are equally
+    likely; each draws ``gamma`` and ``gain`` uniformly from its ranges.
+
+    Args:
+        modality (str): 'rgb' or 'ir'. Defaults to 'rgb'.
+        prob (float): Probability of a change. Defaults to 0.5.
+        low_light (dict): ``gamma`` and ``gain`` ranges of low light.
+            Defaults to ``dict(gamma=(1.5, 3.0), gain=(0.2, 0.7))`` (the
+            ``rgb_low_light`` test condition is 2.5 and 0.4).
+        over_exposure (dict): The ranges of over-exposure. Defaults to
+            ``dict(gamma=(0.4, 0.8), gain=(1.3, 2.2))`` (the
+            ``rgb_over_exposed`` condition is 0.5 and 1.8).
+    """
+
+    def __init__(self,
+                 modality: str = 'rgb',
+                 prob: float = 0.5,
+                 low_light: dict = dict(gamma=(1.5, 3.0), gain=(0.2, 0.7)),
+                 over_exposure: dict = dict(
+                     gamma=(0.4, 0.8), gain=(1.3, 2.2))) -> None:
+        super().__init__(modality)
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        self.prob = prob
+        self.ranges = []
+        for name, ranges in (('low_light', low_light),
+                             ('over_exposure', over_exposure)):
+            if set(ranges) != {'gamma', 'gain'}:
+                raise ValueError(f'{name} needs exactly the keys gamma and '
+                                 f'gain, got {sorted(ranges)}')
+            (g0, g1), (k0, k1) = ranges['gamma'], ranges['gain']
+            if not (0 < g0 <= g1 and 0 <= k0 <= k1):
+                raise ValueError(f'{name}: ranges must be increasing, gamma '
+                                 f'> 0 and gain >= 0, got {ranges}')
+            self.ranges.append(((g0, g1), (k0, k1)))
+
+    def transform(self, results: dict) -> dict:
+        if np.random.rand() >= self.prob:
+            return results
+        return super().transform(results)
+
+    def change(self, half: np.ndarray, results: dict) -> np.ndarray:
+        gamma, gain = self.ranges[np.random.randint(2)]
+        return gamma_gain(half, np.random.uniform(*gamma),
+                          np.random.uniform(*gain))
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(modality={self.modality!r}, '
+                f'prob={self.prob}, ranges={self.ranges})')
 
 
 @TRANSFORMS.register_module()

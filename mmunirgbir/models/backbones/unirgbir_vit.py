@@ -14,10 +14,14 @@ from timm.layers import resample_abs_pos_embed
 from timm.models.eva import Eva
 from timm.models.vision_transformer import VisionTransformer
 
-from ..layers import (InjectionGate, MultiModalFeaturePool,
+from ..layers import (InjectionGate, MultiModalFeaturePool, StreamFusion,
                       SupplementaryFeatureInjector)
 from ..layers.window_attention import BLOCK_ATTRS, windowed_block_forward
 from ..utils import load_foundation, route_missing_modality
+
+
+#: what the frozen ViT of a fused model can see
+VIT_INPUTS = ('rgb', 'ir', 'both')
 
 
 @MODELS.register_module()
@@ -28,7 +32,8 @@ class UniRGBIRViT(BaseModule):
     Adapter Tuning <https://arxiv.org/abs/2404.17360>`_.
 
     The input is one (B, 6, H, W) tensor: normalised RGB in channels 0-2 and
-    normalised IR (as 3 channels) in 3-5. The ViT sees the RGB image; the
+    normalised IR (as 3 channels) in 3-5. The ViT sees the RGB image (the
+    paper's design; ``vit_input`` chooses another); the
     :class:`MultiModalFeaturePool` turns both images into a multi-scale token
     pool; before each of the ViT's stages a
     :class:`SupplementaryFeatureInjector` reads the pool for every patch
@@ -83,6 +88,14 @@ class UniRGBIRViT(BaseModule):
             of the same model. Defaults to 'rgbir'. A fused model also
             serves samples that miss one image (``missing_modality`` of
             :meth:`forward`), routed per sample as these baselines are.
+        vit_input (str): The image the frozen ViT sees in a fused model:
+            'rgb' (the paper: IR enters through the feature pool only),
+            'ir' (RGB enters through the pool), or 'both': the ViT runs the
+            RGB and the IR image as one batch of two streams, every stream
+            is injected from the same pool by the same injectors and gates,
+            and a :class:`StreamFusion` per output blends the two streams'
+            maps (about twice the ViT's cost; the only new weights are the
+            fusions'). Defaults to 'rgb'.
         pad_to_patch (bool): Zero-pad inputs whose size is not a multiple of
             the patch size (bottom/right); otherwise raise. Defaults to True.
         drop_path_rate (float): Stochastic depth of the ViT. Defaults to 0.
@@ -113,6 +126,7 @@ class UniRGBIRViT(BaseModule):
                  with_cp: bool = False,
                  final_norm: bool = False,
                  modality: str = 'rgbir',
+                 vit_input: str = 'rgb',
                  pad_to_patch: bool = True,
                  drop_path_rate: float = 0.,
                  mfp_cfg: Optional[dict] = None,
@@ -132,7 +146,15 @@ class UniRGBIRViT(BaseModule):
         if modality not in ('rgbir', 'rgb', 'ir'):
             raise ValueError(f'modality must be "rgbir", "rgb" or "ir", got '
                              f'{modality!r}')
+        if vit_input not in VIT_INPUTS:
+            raise ValueError(f'vit_input must be one of {VIT_INPUTS}, got '
+                             f'{vit_input!r}')
+        if vit_input == 'both' and modality != 'rgbir':
+            raise ValueError(
+                f"vit_input='both' needs modality='rgbir' (a {modality!r} "
+                'model has one image: use the default vit_input)')
         self.modality = modality
+        self.vit_input = vit_input
         self.freeze_vit = freeze_vit
         self.with_cp = with_cp
         self.pad_to_patch = pad_to_patch
@@ -199,6 +221,9 @@ class UniRGBIRViT(BaseModule):
                 **(sfi_cfg or {})) for _ in range(num_stages))
         self.gates = nn.ModuleList(
             InjectionGate(self.embed_dims) for _ in range(num_stages - 1))
+        self.stream_fusions = nn.ModuleList(
+            StreamFusion(self.embed_dims) for _ in (
+                out_indices if vit_input == 'both' else ()))
         self._register_load_state_dict_pre_hook(_rename_legacy_keys)
         if freeze_vit:
             self.vit.requires_grad_(False)
@@ -355,7 +380,9 @@ class UniRGBIRViT(BaseModule):
         x = route_missing_modality(x, missing_modality)
         rgb, ir = self._split(self._check_input(x))
         pool = self.mfp(rgb, ir)
-        tokens, hw, rope = self._embed(rgb)
+        if self.vit_input == 'both':
+            pool = pool.repeat(2)
+        tokens, hw, rope = self._embed(self._vit_image(rgb, ir))
         ref = self._reference_points(hw, tokens)
         npfx = self.num_prefix_tokens
         outs, injected = [], None
@@ -371,24 +398,42 @@ class UniRGBIRViT(BaseModule):
             tokens = self._run_stage(stage, tokens, hw, rope)
             if stage in self.out_indices:
                 outs.append(self._to_map(tokens, hw, stage))
-        return tuple(outs)
+        return self._fuse_streams(outs)
+
+    def _vit_image(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
+        """What the ViT runs: one image, or both as a batch of two."""
+        if self.vit_input == 'both':
+            return torch.cat([rgb, ir])
+        return ir if self.vit_input == 'ir' else rgb
+
+    def _fuse_streams(self, outs: List[torch.Tensor]
+                      ) -> Tuple[torch.Tensor, ...]:
+        """One map per output; the two streams of 'both' blended."""
+        if self.vit_input != 'both':
+            return tuple(outs)
+        return tuple(
+            fusion(*out.chunk(2))
+            for fusion, out in zip(self.stream_fusions, outs))
 
     def forward_foundation(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """The same outputs from the ViT alone, on the RGB channels.
+        """The same outputs from the ViT alone, on the image(s) of
+        ``vit_input`` (RGB by default; both streams blended by the fusions
+        for 'both').
 
         This is the adapter-free baseline: the model at initialisation
         (``gamma`` = 0) returns exactly these maps. Accepts (B, 6, H, W) or
-        (B, 3, H, W).
+        (B, 3, H, W) (the one image as both modalities).
         """
         if x.dim() == 4 and x.shape[1] == 3:
             x = torch.cat([x, x], dim=1)
-        tokens, hw, rope = self._embed(self._split(self._check_input(x))[0])
+        tokens, hw, rope = self._embed(
+            self._vit_image(*self._split(self._check_input(x))))
         outs = []
         for stage in range(len(self.stage_blocks)):
             tokens = self._run_stage(stage, tokens, hw, rope)
             if stage in self.out_indices:
                 outs.append(self._to_map(tokens, hw, stage))
-        return tuple(outs)
+        return self._fuse_streams(outs)
 
 
 def _stage_blocks(depth: int, num_stages: int,

@@ -6,11 +6,12 @@ from .layer_norm_2d import LayerNorm2d
 from .modality_mixing import MultiPerceptionMixing
 from .multi_scale_deform_attn import MultiScaleDeformableAttention
 from .multimodal_feature_pool import MultiModalFeaturePool
+from .stream_fusion import StreamFusion
 from .supplementary_feature_injector import SupplementaryFeatureInjector
 
 __all__ = [
     'MultiScaleDeformableAttention', 'MultiPerceptionMixing',
     'MultiModalFeaturePool', 'FeaturePool', 'SupplementaryFeatureInjector',
-    'InjectionGate', 'LayerNorm2d', 'multi_scale_deformable_sampling',
+    'InjectionGate', 'StreamFusion', 'LayerNorm2d', 'multi_scale_deformable_sampling',
     'sample_levels'
 ]

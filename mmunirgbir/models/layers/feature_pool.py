@@ -68,6 +68,20 @@ class FeaturePool:
                           (bs, h, w)))
         self._normalized = {}  # eps -> per level [x / std | 1 / std | 1]
 
+    def repeat(self, times: int) -> 'FeaturePool':
+        """The pool of the batch repeated ``times`` times (images ``i``,
+        ``B + i``, ... share one entry): for a ViT that runs several streams
+        of the same images as one batch."""
+        pool = FeaturePool.__new__(FeaturePool)
+        pool.levels = [
+            PoolLevel(level.tokens.repeat(times, 1),
+                      level.variance.repeat(times), level.projection,
+                      (level.shape[0] * times, ) + level.shape[1:])
+            for level in self.levels
+        ]
+        pool._normalized = {}
+        return pool
+
     def __len__(self) -> int:
         return len(self.levels)
 

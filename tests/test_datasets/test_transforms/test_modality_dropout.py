@@ -115,3 +115,28 @@ def test_pack_transforms_carry_the_flag():
     assert 'missing_modality' in pipeline[1]['meta_keys']
     assert 'img_id' in pipeline[1]['meta_keys']  # mmdet's defaults kept
     assert pipeline[2]['meta_keys'] == ('img_path', 'missing_modality')
+
+
+def test_random_exposure_darkens_or_brightens_one_modality():
+    from mmunirgbir.datasets.transforms import RandomModalityExposure
+    np.random.seed(0)
+    t = RandomModalityExposure('rgb', prob=1.0)
+    darker = brighter = 0
+    for i in range(40):
+        before = _results(i)
+        img = before['img'].copy()
+        out = t(before)['img']
+        assert np.array_equal(out[..., 3:], img[..., 3:])  # IR untouched
+        mean = out[..., :3].mean() - img[..., :3].mean()
+        darker += mean < -5
+        brighter += mean > 5
+    assert darker > 5 and brighter > 5 and darker + brighter == 40
+    assert np.array_equal(
+        RandomModalityExposure('rgb', prob=0.)(_results())['img'],
+        _results()['img'])
+    with pytest.raises(ValueError, match='prob'):
+        RandomModalityExposure(prob=1.5)
+    with pytest.raises(ValueError, match='increasing'):
+        RandomModalityExposure(low_light=dict(gamma=(3, 1), gain=(0, 1)))
+    with pytest.raises(ValueError, match='keys gamma and gain'):
+        RandomModalityExposure(over_exposure=dict(gamma=(0.5, 0.8)))

@@ -10,6 +10,7 @@ from mmcv.ops.multi_scale_deform_attn import \
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models.layers import (InjectionGate, MultiModalFeaturePool,
                                       MultiScaleDeformableAttention,
+                                      StreamFusion,
                                       SupplementaryFeatureInjector,
                                       multi_scale_deformable_sampling)
 from ..literal_unirgbir import (literal_attention, literal_injector,
@@ -191,6 +192,35 @@ def test_gate_blends_per_image_and_channel():
     expected = z[:, None] * cur + (1 - z[:, None]) * prev
     torch.testing.assert_close(gate(cur, prev), expected)
     assert F.mse_loss(gate(cur, cur), cur) < 1e-12
+
+
+def test_stream_fusion_blends_per_position_from_the_mean():
+    torch.manual_seed(0)
+    fusion = StreamFusion(8)
+    rgb, ir = torch.randn(2, 8, 3, 4), torch.randn(2, 8, 3, 4)
+    torch.testing.assert_close(fusion(rgb, ir), (rgb + ir) / 2)
+    fusion.gate.weight.data.normal_()
+    z = torch.sigmoid(fusion.gate(torch.cat([rgb, ir], 1)))
+    torch.testing.assert_close(fusion(rgb, ir), z * rgb + (1 - z) * ir)
+
+
+def test_repeated_pool_reads_as_the_repeated_batch():
+    """'both' streams share one pool: its repeat equals the pool of the
+    batch given twice."""
+    torch.manual_seed(0)
+    mfp = MultiModalFeaturePool(
+        embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16)).eval()
+    inj = SupplementaryFeatureInjector(embed_dims=32, num_heads=4)
+    rgb, ir = torch.randn(2, 3, 64, 96), torch.randn(2, 3, 64, 96)
+    args = (inj.feat_norm.weight, inj.feat_norm.bias, inj.feat_norm.eps,
+            inj.value_proj.weight, inj.value_proj.bias)
+    with torch.no_grad():
+        twice = mfp(torch.cat([rgb, rgb]), torch.cat([ir, ir]))
+        repeated = mfp(rgb, ir).repeat(2)
+        assert repeated.spatial_shapes == twice.spatial_shapes
+        for a, b in zip(repeated.values(*args), twice.values(*args)):
+            assert a.shape[0] == 4
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
