@@ -1,17 +1,11 @@
 # The ViT on both images (two streams, gated), trained with RGB exposure
-# augmentation.
+# augmentation: the recommended fusion mode on msrs_dev (docs/fusion.md).
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16-vit-both_simplefpn_1xb2-900i_msrs-dev.py']
 
 train_pipeline = [
-    dict(type='LoadRGBIRImagePair'),
-    dict(type='LoadAnnotations', with_bbox=True),
+    *_base_.train_pipeline[:2],
     # half of the training RGB images darkened or over-exposed
     dict(type='RandomModalityExposure', modality='rgb', prob=0.5),
-    dict(type='Resize', scale=(320, 240), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ir_path',
-                                          'ori_shape', 'img_shape',
-                                          'scale_factor', 'flip',
-                                          'flip_direction')),
+    *_base_.train_pipeline[2:],
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

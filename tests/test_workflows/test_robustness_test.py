@@ -53,3 +53,39 @@ def test_conditions_go_after_loading_in_every_pipeline():
     with pytest.raises(ValueError, match='without LoadRGBIRImagePair'):
         with_condition(dict(pipeline=[dict(type='LoadImageFromFile')]),
                        'clean')
+
+
+def test_shift_curve_and_plot_of_several_runs(tmp_path):
+    import json
+    import subprocess
+    import sys
+    tool = _tool()
+    plain = {'clean': {'m': 0.8}, 'ir_shift_8': {'m': 0.4},
+             'ir_shift_-8': {'m': 0.2}, 'ir_shift_0_16': {'m': 0.1},
+             'rgb_missing': {'m': 0.5}}
+    trained = {'clean': {'m': 0.8}, 'ir_shift_8': {'m': 0.75},
+               'ir_shift_16': {'m': 0.7}}
+    # clean is 0 px; 8 px left and right are averaged; (0, 16) is 16 px
+    assert tool.shift_curve(plain, 'm') == [(0.0, 0.8),
+                                            (8.0, pytest.approx(0.3)),
+                                            (16.0, 0.1)]
+    with pytest.raises(ValueError, match="no metric 'x'"):
+        tool.shift_curve(plain, 'x')
+    with pytest.raises(ValueError, match='at least one ir_shift'):
+        tool.plot_shift_curves({'a': {'clean': {'m': 1}}}, 'm',
+                               str(tmp_path / 'x.png'))
+    paths = []
+    for name, results in (('plain', plain), ('trained', trained)):
+        paths.append(tmp_path / f'{name}.json')
+        paths[-1].write_text(json.dumps(results))
+    out = tmp_path / 'curve.png'
+    script = REPO / 'tools/analysis_tools/robustness_test.py'
+    subprocess.run([sys.executable, str(script), '--from-json',
+                    *map(str, paths), '--labels', 'plain', 'misalign',
+                    '--plot', str(out), '--plot-metric', 'm'], check=True,
+                   capture_output=True)
+    assert out.stat().st_size > 1000
+    proc = subprocess.run([sys.executable, str(script), '--from-json',
+                           str(paths[0]), '--labels', 'a', 'b'],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and '2 labels for 1 runs' in proc.stderr

@@ -122,6 +122,35 @@ class MultiScaleDeformableAttention(BaseModule):
                                 [v.float() for v in value_maps],
                                 output_scale)
 
+    def mean_sampling_offset(self, query: torch.Tensor,
+                             value_maps: Sequence[torch.Tensor]
+                             ) -> torch.Tensor:
+        """Where each query looks, on average: the attention-weighted mean
+        of its sampling offsets over heads, levels and points, as a
+        fraction of the image's width and height (multiply by the input's
+        size for pixels). An analysis aid (e.g. does the attention follow a
+        misregistered modality?); the forward does not use it.
+
+        Args:
+            query (Tensor): Queries, shape (B, Nq, C).
+            value_maps (Sequence[Tensor]): The value maps the forward reads
+                (only their sizes are used).
+
+        Returns:
+            Tensor: (B, Nq, 2) mean offsets (x, y).
+        """
+        bs, num_query, _ = query.shape
+        heads, levels, points = (self.num_heads, self.num_levels,
+                                 self.num_points)
+        sizes = query.new_tensor([[m.shape[-1], m.shape[-2]]
+                                  for m in value_maps])  # (L, 2): (w, h)
+        offsets = self.sampling_offsets(query.float()).view(
+            bs, num_query, heads, levels, points, 2) / sizes[:, None, :]
+        weights = self.attention_weights(query.float()).view(
+            bs, num_query, heads, levels * points).softmax(-1).view(
+                bs, num_query, heads, levels, points, 1)
+        return (offsets * weights).sum((2, 3, 4)) / heads
+
     @staticmethod
     def uses_cuda_kernel(query: torch.Tensor) -> bool:
         """Whether ``query``'s device runs mmcv's CUDA kernel."""
