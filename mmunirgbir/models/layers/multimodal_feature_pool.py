@@ -1,6 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Multi-modal Feature Pool (MFP) of UniRGB-IR."""
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -8,6 +8,7 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 
 from .feature_pool import FeaturePool
+from .modality_alignment import ModalityAlignment
 from .modality_mixing import MultiPerceptionMixing
 
 
@@ -57,6 +58,10 @@ class MultiModalFeaturePool(BaseModule):
             ``dict(type='BN')``.
         act_cfg (dict): Activation of the stems and pyramid. Defaults to
             ``dict(type='ReLU')``.
+        alignment_cfg (dict, optional): Kwargs of a
+            :class:`ModalityAlignment` that moves the IR stem's features onto
+            the RGB stem's before mixing (for misregistered cameras); None
+            (the paper) has none. Defaults to None.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -68,10 +73,13 @@ class MultiModalFeaturePool(BaseModule):
                  kernel_sizes: Sequence[int] = (3, 3, 5, 7),
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
+                 alignment_cfg: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.rgb_stem = _stem(in_channels, stem_channels, norm_cfg, act_cfg)
         self.ir_stem = _stem(in_channels, stem_channels, norm_cfg, act_cfg)
+        self.alignment = None if alignment_cfg is None else \
+            ModalityAlignment(stem_channels, **alignment_cfg)
         self.mixing = MultiPerceptionMixing(stem_channels, kernel_sizes)
         self.pyramid = nn.ModuleList()
         self.projections = nn.ModuleList()
@@ -109,7 +117,10 @@ class MultiModalFeaturePool(BaseModule):
         # about 1.7x faster on CPU here; the result is the same
         rgb = rgb.contiguous(memory_format=torch.channels_last)
         ir = ir.contiguous(memory_format=torch.channels_last)
-        x = self.mixing(self.rgb_stem(rgb), self.ir_stem(ir))
+        rgb, ir = self.rgb_stem(rgb), self.ir_stem(ir)
+        if self.alignment is not None:
+            ir = self.alignment(rgb, ir)
+        x = self.mixing(rgb, ir)
         outs = []
         for conv in self.pyramid:
             x = conv(x)

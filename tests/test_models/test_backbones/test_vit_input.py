@@ -89,3 +89,20 @@ def test_bad_vit_input_is_refused():
         tiny(vit_input='thermal')
     with pytest.raises(ValueError, match="needs modality='rgbir'"):
         tiny(vit_input='both', modality='ir')
+
+
+@pytest.mark.parametrize('vit_input', ['rgb', 'both'])
+def test_alignment_keeps_the_untrained_adapter_an_identity(vit_input):
+    """The optional IR alignment (misregistered cameras) is off in the
+    reference and, switched on, leaves the untrained model the ViT's."""
+    mfp = dict(stem_channels=16, pyramid_channels=(16, 32, 32),
+               alignment_cfg=dict(proj_channels=8))
+    model = tiny(vit_input=vit_input, mfp_cfg=mfp).eval()
+    x = _pair()
+    with torch.no_grad():
+        assert torch.equal(model(x)[0], model.forward_foundation(x)[0])
+    model.train()
+    for inj in model.injectors:
+        inj.gamma.data.fill_(0.5)
+    model(x)[0].square().mean().backward()
+    assert model.mfp.alignment.gate.grad is not None

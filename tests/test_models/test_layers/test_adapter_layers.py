@@ -9,6 +9,7 @@ from mmcv.ops.multi_scale_deform_attn import \
 
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models.layers import (InjectionGate, MultiModalFeaturePool,
+                                      ModalityAlignment,
                                       MultiScaleDeformableAttention,
                                       StreamFusion,
                                       SupplementaryFeatureInjector,
@@ -221,6 +222,39 @@ def test_repeated_pool_reads_as_the_repeated_batch():
         for a, b in zip(repeated.values(*args), twice.values(*args)):
             assert a.shape[0] == 4
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_alignment_estimates_and_undoes_a_translation():
+    torch.manual_seed(0)
+    align = ModalityAlignment(16, proj_channels=8, max_displacement=4,
+                              pool=2)
+    rgb = torch.randn(2, 16, 40, 60)
+    ir = torch.zeros_like(rgb)  # IR content 6 px right, 2 px down
+    ir[:, :, 2:, 6:] = rgb[:, :, :-2, :-6]
+    torch.testing.assert_close(align.estimate(rgb, ir),
+                               torch.tensor([[6., 2.], [6., 2.]]))
+    # gate 0: the IR features stay where they are
+    torch.testing.assert_close(align(rgb, ir), ir, atol=1e-4, rtol=0)
+    loss = (align(rgb, ir) - rgb).square().mean()
+    gate_grad, = torch.autograd.grad(loss, align.gate)
+    assert gate_grad < 0  # opening the gate aligns
+    align.gate.data.fill_(1.)
+    moved = align(rgb, ir)
+    torch.testing.assert_close(moved[..., 4:-4, 8:-8], rgb[..., 4:-4, 8:-8],
+                               atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match='must be >= 1'):
+        ModalityAlignment(16, max_displacement=0)
+
+
+def test_feature_pool_with_alignment_adds_only_its_weights():
+    kw = dict(embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16))
+    plain = MultiModalFeaturePool(**kw)
+    aligned = MultiModalFeaturePool(**kw, alignment_cfg=dict(
+        proj_channels=8))
+    extra = sum(p.numel() for p in aligned.parameters()) - sum(
+        p.numel() for p in plain.parameters())
+    assert extra == 2 * (16 * 8 + 8) + 2  # projections, temperature, gate
+    assert plain.alignment is None
 
 
 def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):

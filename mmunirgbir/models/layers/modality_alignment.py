@@ -1,0 +1,94 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""Align the IR features to the RGB features before they are mixed."""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+
+class ModalityAlignment(BaseModule):
+    """One learned translation per image between two cameras' features.
+
+    Both feature maps are projected (1x1 convolution, one per modality,
+    equal at the start),
+    average-pooled by ``pool`` and normalised per position; their
+    correlation is summed over the image for every displacement in
+    ``[-max_displacement, max_displacement]^2`` (pooled pixels). A softmax
+    over displacements (learned temperature) gives the expected
+    displacement ``d`` of the IR content against the RGB content, and the IR
+    features are resampled at ``x + gate * d`` (bilinear, zero outside).
+    ``gate`` starts at 0: the untrained module leaves the IR features in
+    place (up to the float rounding of the resampling grid).
+
+    The reach is ``max_displacement * pool`` feature pixels: with the
+    feature pool's stems at 1/4 of the input, the defaults (4, 2) reach
+    32 input pixels.
+
+    Args:
+        channels (int): Channels of both feature maps. Defaults to 64.
+        proj_channels (int): Channels of the matching projections.
+            Defaults to 32.
+        max_displacement (int): Search radius, pooled pixels. Defaults to 4.
+        pool (int): Average-pooling factor before matching. Defaults to 2.
+        init_cfg (dict, optional): Initialisation config. Defaults to None.
+    """
+
+    def __init__(self,
+                 channels: int = 64,
+                 proj_channels: int = 32,
+                 max_displacement: int = 4,
+                 pool: int = 2,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if max_displacement < 1 or pool < 1:
+            raise ValueError('max_displacement and pool must be >= 1, got '
+                             f'{max_displacement} and {pool}')
+        self.rgb_proj = nn.Conv2d(channels, proj_channels, 1)
+        self.ir_proj = nn.Conv2d(channels, proj_channels, 1)
+        # the same projection for both at the start: matching begins as the
+        # correlation of the two stems' features themselves
+        self.ir_proj.load_state_dict(self.rgb_proj.state_dict())
+        self.max_displacement = max_displacement
+        self.pool = pool
+        # correlations of normalised features differ by hundredths between
+        # displacements: a sharp softmax from the start
+        self.log_temperature = nn.Parameter(torch.tensor(math.log(50.)))
+        self.gate = nn.Parameter(torch.zeros(()))
+        r = torch.arange(-max_displacement, max_displacement + 1,
+                         dtype=torch.float32)
+        dy, dx = torch.meshgrid(r, r, indexing='ij')
+        self.register_buffer(
+            'displacements', torch.stack([dx.flatten(), dy.flatten()], -1),
+            persistent=False)
+
+    def estimate(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
+        """The IR content's displacement against RGB, (B, 2) as (dx, dy) in
+        pixels of the input feature maps."""
+        a = F.normalize(F.avg_pool2d(self.rgb_proj(rgb), self.pool), dim=1)
+        b = F.normalize(F.avg_pool2d(self.ir_proj(ir), self.pool), dim=1)
+        r = self.max_displacement
+        h, w = a.shape[-2:]
+        b = F.pad(b, (r, r, r, r))
+        costs = []
+        for dx, dy in self.displacements.long().tolist():
+            shifted = b[..., r + dy:r + dy + h, r + dx:r + dx + w]
+            costs.append((a * shifted).sum(1).mean((1, 2)))
+        cost = torch.stack(costs, -1)  # (B, D)
+        prob = (cost * self.log_temperature.exp()).softmax(-1)
+        return prob @ self.displacements * self.pool
+
+    def forward(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
+        """The IR features moved onto the RGB features' grid."""
+        shift = self.gate * self.estimate(rgb, ir)  # (B, 2), feature pixels
+        bs, _, h, w = ir.shape
+        ys = (torch.arange(h, device=ir.device, dtype=ir.dtype) + 0.5) / h
+        xs = (torch.arange(w, device=ir.device, dtype=ir.dtype) + 0.5) / w
+        gy, gx = torch.meshgrid(ys * 2 - 1, xs * 2 - 1, indexing='ij')
+        grid = torch.stack([gx, gy], -1)[None] + (
+            shift.to(ir.dtype) * ir.new_tensor([2. / w, 2. / h]))[:, None,
+                                                                  None]
+        return F.grid_sample(
+            ir, grid, mode='bilinear', padding_mode='zeros',
+            align_corners=False)
