@@ -95,12 +95,12 @@ class _TinyBackbone(torch.nn.Module):
             warnings.simplefilter('ignore')
             # 2 blocks in 2 stages: the dynamic export's time grows with
             # the graph
-            self.backbone = UniRGBIRViT(
-                **dict(TINY_BACKBONE, vit_cfg=dict(embed_dim=64, depth=2,
-                                                   num_heads=2)),
+            self.backbone = UniRGBIRViT(**dict(
+                TINY_BACKBONE,
+                vit_cfg=dict(embed_dim=64, depth=2, num_heads=2),
                 num_stages=2,
                 out_indices=(0, 1),
-                **kwargs)
+                **kwargs))
         self.preprocess = RawRGBIRInput(
             [123.675, 116.28, 103.53] + [114.495] * 3,
             [58.395, 57.12, 57.375] + [57.63] * 3)
@@ -141,11 +141,19 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
             model.backbone(x)[1], model.backbone.forward_foundation(x)[1])
 
 
-@pytest.mark.parametrize('vit_input', ['ir', 'both'])
-def test_backbone_vit_input_modes_export(vit_input, tmp_path):
-    """The ViT on IR, or on both images as two gated streams, exports with
-    the same two inputs and matches PyTorch in ONNX Runtime."""
-    model = _TinyBackbone(vit_input=vit_input).eval()
+@pytest.mark.parametrize('kwargs', [
+    dict(vit_input='ir'),
+    dict(vit_input='both'),
+    dict(mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
+                      alignment_cfg=dict(proj_channels=8)))
+])
+def test_backbone_fusion_options_export(kwargs, tmp_path):
+    """The ViT on IR, on both images as two gated streams, or the IR
+    alignment step: each exports with the same two inputs and matches
+    PyTorch in ONNX Runtime."""
+    model = _TinyBackbone(**kwargs).eval()
+    if model.backbone.mfp.alignment is not None:  # an open gate
+        model.backbone.mfp.alignment.gate.data.fill_(0.05)
     for fusion in model.backbone.stream_fusions:  # not the mean: a real gate
         torch.nn.init.normal_(fusion.gate.weight, std=0.05)
     path = str(tmp_path / 'backbone.onnx')

@@ -411,8 +411,10 @@ class UniRGBIRViT(BaseModule):
         """One map per output; the two streams of 'both' blended."""
         if self.vit_input != 'both':
             return tuple(outs)
+        # slices, not chunk(): chunk exports as an ONNX sequence split
+        half = outs[0].shape[0] // 2
         return tuple(
-            fusion(*out.chunk(2))
+            fusion(out[:half], out[half:])
             for fusion, out in zip(self.stream_fusions, outs))
 
     def forward_foundation(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
