@@ -10,6 +10,7 @@ import re
 from typing import Dict, List
 
 from ..datasets.transforms import pack_missing_modality
+from ..utils.config_walk import visit_dicts
 
 #: condition name -> transforms (and the patterns below: ``ir_shift_<k>``,
 #: ``ir_shift_<dx>_<dy>``, ``ir_scale_<s>``, ``ir_rotate_<degrees>``)
@@ -63,26 +64,20 @@ def with_condition(dataset: dict, name: str) -> dict:
     dataset = copy.deepcopy(dataset)
     found = []
 
-    def visit(node):
-        if isinstance(node, dict):
-            if 'pipeline' in node:
-                pipeline = list(node['pipeline'])
-                loads = [i for i, t in enumerate(pipeline)
-                         if t.get('type') == 'LoadRGBIRImagePair']
-                if not loads:
-                    raise ValueError(
-                        'a test pipeline without LoadRGBIRImagePair: '
-                        f'{[t.get("type") for t in pipeline]}')
-                pipeline[loads[0] + 1:loads[0] + 1] = copy.deepcopy(extra)
-                node['pipeline'] = pack_missing_modality(pipeline)
-                found.append(node)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                visit(value)
+    def insert(node: dict) -> None:
+        if 'pipeline' not in node:
+            return
+        pipeline = list(node['pipeline'])
+        loads = [i for i, t in enumerate(pipeline)
+                 if t.get('type') == 'LoadRGBIRImagePair']
+        if not loads:
+            raise ValueError('a test pipeline without LoadRGBIRImagePair: '
+                             f'{[t.get("type") for t in pipeline]}')
+        pipeline[loads[0] + 1:loads[0] + 1] = copy.deepcopy(extra)
+        node['pipeline'] = pack_missing_modality(pipeline)
+        found.append(node)
 
-    visit(dataset)
+    visit_dicts(dataset, insert)
     if not found:
         raise ValueError('the test dataset config has no pipeline')
     return dataset

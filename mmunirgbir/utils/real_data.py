@@ -9,6 +9,8 @@ import os
 import os.path as osp
 from mmengine.config import Config
 
+from .config_walk import visit_dicts
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 #: the sets, as datasets of this package; ``splits``: their split files
@@ -45,15 +47,11 @@ def real_data_root(data: str) -> str:
 
 def set_num_classes(cfg, num_classes: int) -> None:
     """Set every ``num_classes`` of a (nested) model config."""
-    if isinstance(cfg, dict):
-        for key, value in cfg.items():
-            if key == 'num_classes':
-                cfg[key] = num_classes
-            else:
-                set_num_classes(value, num_classes)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            set_num_classes(value, num_classes)
+    def fix(node: dict) -> None:
+        if 'num_classes' in node:
+            node['num_classes'] = num_classes
+
+    visit_dicts(cfg, fix)
 
 
 def use_real_data(cfg: Config,

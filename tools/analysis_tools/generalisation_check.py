@@ -38,6 +38,7 @@ from mmengine.runner import Runner, TestLoop
 
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
 from mmunirgbir.evaluation import condition_transforms, with_condition
+from mmunirgbir.utils.config_walk import visit_dicts
 
 VARIANTS = ('fused', 'rgb', 'ir')
 #: the conditions of the fusion issue, clean first
@@ -50,17 +51,14 @@ FUSION_ONLY_TRANSFORMS = ('RandomModalityDrop', )
 
 def _drop_transforms(node, types: Sequence[str]) -> None:
     """Remove transforms of ``types`` from every pipeline under ``node``."""
-    if isinstance(node, dict):
-        if isinstance(node.get('pipeline'), list):
-            node['pipeline'] = [
-                t for t in node['pipeline']
+    def drop(cfg: dict) -> None:
+        if isinstance(cfg.get('pipeline'), list):
+            cfg['pipeline'] = [
+                t for t in cfg['pipeline']
                 if not (isinstance(t, dict) and t.get('type') in types)
             ]
-        for value in node.values():
-            _drop_transforms(value, types)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _drop_transforms(value, types)
+
+    visit_dicts(node, drop)
 
 
 def variant_config(config: str,
