@@ -1,7 +1,9 @@
 # UniRGB-IR segmentor: stock mmseg EncoderDecoder with the SETR-MLA neck and
 # head and four auxiliary FCN heads (weight 0.4) on the four stage outputs of
 # the UniRGB-IR ViT-B/16 backbone. Dataset configs set num_classes and the
-# class weights of the cross-entropy.
+# class weights of the cross-entropy (WeightedCrossEntropyLoss: mmseg's
+# cross-entropy, whose class-weighted mean crashes on ignored pixels in
+# mmseg 1.2.2).
 _base_ = ['mmseg::_base_/models/setr_mla.py', './unirgbir-vit-b.py']
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
@@ -11,5 +13,12 @@ model = dict(
     pretrained=None,
     backbone=dict(_delete_=True, **_base_.unirgbir_seg_backbone),
     neck=dict(in_channels=[768, 768, 768, 768], norm_cfg=norm_cfg),
-    decode_head=dict(norm_cfg=norm_cfg),
+    decode_head=dict(
+        norm_cfg=norm_cfg,
+        loss_decode=dict(type='WeightedCrossEntropyLoss')),
+    auxiliary_head=[
+        dict(head, loss_decode=dict(head.loss_decode,
+                                    type='WeightedCrossEntropyLoss'))
+        for head in _base_.model.auxiliary_head
+    ],
     test_cfg=dict(mode='whole'))
