@@ -300,3 +300,24 @@ def test_segmentation_and_saliency_with_one_modality(task, tmp_path):
     rgb = osp.join(root, 'rgb', '0000.png')
     assert inf(rgb, None)['predictions']['0000'].metainfo[
         'missing_modality'] == 'ir'
+
+
+def test_fusion_options_serve_pairs_and_single_images(pairs, tmp_path):
+    """A two-stream detector with the alignment step: pairs, and one image
+    routed per sample, through the same inferencer (tools/infer.py)."""
+    config = tmp_path / 'both.py'
+    config.write_text(
+        f'_base_ = [{DEMO!r}]\n'
+        "model = dict(backbone=dict(vit_input='both', mfp_cfg=dict("
+        'alignment_cfg=dict())))\n')
+    ckpt = write_random_checkpoint(
+        str(config), str(tmp_path / 'both.pth'),
+        meta=dict(dataset_meta=dict(classes=('person', 'car'))))
+    inf = UniRGBIRInferencer(str(config), ckpt, score_thr=0.0)
+    assert inf.model.backbone.vit_input == 'both'
+    rgb, ir = (osp.join(d, '0000.png') for d in pairs)
+    fused = inf(rgb, ir, out_dir=str(tmp_path / 'out'))
+    assert fused['predictions']['0000'].pred_instances.bboxes.shape[1] == 4
+    assert (tmp_path / 'out' / 'preds' / '0000.json').is_file()
+    only_ir = inf(None, ir)['predictions']['0000']
+    assert only_ir.metainfo['missing_modality'] == 'rgb'
