@@ -89,3 +89,27 @@ def test_shift_curve_and_plot_of_several_runs(tmp_path):
                            str(paths[0]), '--labels', 'a', 'b'],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and '2 labels for 1 runs' in proc.stderr
+
+
+def test_injector_offsets_are_measured_per_injector_and_shift(tmp_path):
+    """injector_offsets.py: every injector's mean sampling offset (pixels),
+    over all tokens and inside boxes, for each IR shift."""
+    root = str(tmp_path / 'data')
+    make_synthetic_detection_set(root, 4, split='val', seed=1)
+    checkpoint = write_random_checkpoint(DEMO, str(tmp_path / 'demo.pth'))
+    tool = load_tool('analysis_tools/injector_offsets.py')
+    results = tool.measure(DEMO, checkpoint, [0, 8], num_images=4,
+                           cfg_options={
+                               'test_dataloader.dataset.data_root':
+                               root + '/',
+                               'work_dir': str(tmp_path / 'work')
+                           })
+    assert sorted(results) == [0, 8]
+    for rows in results.values():
+        assert len(rows) == 4  # the demo backbone's four injectors
+        for row in rows:
+            assert len(row['all']) == len(row['boxes']) == 2
+    # the first injector's queries are RGB tokens: blind to the IR shift
+    assert results[0][0] == results[8][0]
+    table = tool.follow_table(results)
+    assert table.count('\n') == 5 and '| 1 |' in table
