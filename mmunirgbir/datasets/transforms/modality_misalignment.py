@@ -9,7 +9,7 @@ transform about the image centre: translation ``(dx, dy)`` in pixels,
 labels stay with the labelled modality: when that is the moved one, boxes
 (the box around the moved corners, clipped) and label maps move with it.
 """
-from typing import Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -45,9 +45,10 @@ def translate(half: np.ndarray, dx: int, dy: int) -> np.ndarray:
 
 
 def warp_modality(results: dict, modality: str, matrix: np.ndarray,
-                  label_modality: str, user: str) -> dict:
+                  label_modality: Optional[str], user: str) -> dict:
     """Move ``modality``'s half of ``results['img']`` by ``matrix``; move
-    boxes and label maps too when they belong to that modality."""
+    boxes and label maps too when they belong to that modality
+    (``label_modality`` None: they never move)."""
     img = rgbir_image(results, user)
     h, w = img.shape[:2]
     sl = CHANNELS[modality]
@@ -125,7 +126,7 @@ class WarpModality(BaseTransform):
         matrix = similarity_matrix(w, h, self.offset, self.scale,
                                    self.rotate)
         # a test condition never moves the labels
-        return warp_modality(results, self.modality, matrix, 'none',
+        return warp_modality(results, self.modality, matrix, None,
                              type(self).__name__)
 
     def __repr__(self) -> str:

@@ -13,6 +13,6 @@ from .supplementary_feature_injector import SupplementaryFeatureInjector
 __all__ = [
     'MultiScaleDeformableAttention', 'MultiPerceptionMixing',
     'MultiModalFeaturePool', 'FeaturePool', 'SupplementaryFeatureInjector',
-    'InjectionGate', 'StreamFusion', 'ModalityAlignment', 'LayerNorm2d', 'multi_scale_deformable_sampling',
-    'sample_levels'
+    'InjectionGate', 'StreamFusion', 'ModalityAlignment', 'LayerNorm2d',
+    'multi_scale_deformable_sampling', 'sample_levels'
 ]

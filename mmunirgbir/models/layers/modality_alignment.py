@@ -63,15 +63,13 @@ class ModalityAlignment(BaseModule):
         self.log_temperature = nn.Parameter(torch.tensor(math.log(50.)))
         self.gate = nn.Parameter(torch.zeros(()))
         self.gate_scale = gate_scale
-        r = torch.arange(-max_displacement, max_displacement + 1,
-                         dtype=torch.float32)
-        dy, dx = torch.meshgrid(r, r, indexing='ij')
-        # the same displacements as Python integers, for the slicing (no
-        # tensor-to-number conversion: the module exports to ONNX)
-        self.offsets = [(int(x), int(y))
-                        for x, y in zip(dx.flatten(), dy.flatten())]
+        # (dx, dy) as Python integers for the slicing (no tensor-to-number
+        # conversion: the module exports to ONNX), and as a buffer for the
+        # soft-argmax
+        r = range(-max_displacement, max_displacement + 1)
+        self.offsets = [(dx, dy) for dy in r for dx in r]
         self.register_buffer(
-            'displacements', torch.stack([dx.flatten(), dy.flatten()], -1),
+            'displacements', torch.tensor(self.offsets, dtype=torch.float32),
             persistent=False)
 
     def estimate(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
