@@ -7,7 +7,7 @@ its evaluator stay those of the config.
 """
 import copy
 import re
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 from ..datasets.transforms import pack_missing_modality
 from ..utils.config_walk import visit_dicts
@@ -39,10 +39,9 @@ def condition_transforms(name: str) -> List[dict]:
     """The transforms of the condition ``name``."""
     if name in CONDITIONS:
         return copy.deepcopy(CONDITIONS[name])
-    shift = _SHIFT.match(name)
-    if shift:
-        return [dict(type='ShiftModality', modality='ir',
-                     offset=(int(shift.group(1)), int(shift.group(2) or 0)))]
+    shift = condition_shift(name)
+    if shift is not None:  # clean is in CONDITIONS
+        return [dict(type='ShiftModality', modality='ir', offset=shift)]
     scale, rotate = _SCALE.match(name), _ROTATE.match(name)
     if scale and float(scale.group(1)) > 0:
         return [dict(type='WarpModality', modality='ir',
@@ -54,6 +53,17 @@ def condition_transforms(name: str) -> List[dict]:
         f'unknown condition {name!r}; known: {", ".join(CONDITIONS)}, '
         'ir_shift_<pixels>, ir_shift_<dx>_<dy>, ir_scale_<s> (s > 0), '
         'ir_rotate_<degrees>')
+
+
+def condition_shift(name: str) -> Optional[Tuple[int, int]]:
+    """The IR shift (dx, dy) of a condition: (0, 0) for ``clean``, the
+    offset of ``ir_shift_<k>`` / ``ir_shift_<dx>_<dy>``, None otherwise."""
+    if name == 'clean':
+        return (0, 0)
+    shift = _SHIFT.match(name)
+    if shift is None:
+        return None
+    return (int(shift.group(1)), int(shift.group(2) or 0))
 
 
 def with_condition(dataset: dict, name: str) -> dict:

@@ -23,7 +23,6 @@ import json
 import math
 import os
 import os.path as osp
-import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
@@ -31,8 +30,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, TestLoop
 
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
-from mmunirgbir.evaluation import (DEFAULT_CONDITIONS, condition_transforms,
-                                   with_condition)
+from mmunirgbir.evaluation import (DEFAULT_CONDITIONS, condition_shift,
+                                   condition_transforms, with_condition)
 
 
 def robustness_test(config: str,
@@ -77,9 +76,6 @@ def markdown_table(results: Dict[str, Dict[str, float]],
     return '\n'.join(lines)
 
 
-_SHIFT = re.compile(r'^ir_shift_(-?\d+)(?:_(-?\d+))?$')
-
-
 def shift_curve(results: Dict[str, Dict[str, float]],
                 metric: str) -> List[Tuple[float, float]]:
     """(|shift| in pixels, metric) of the ``clean`` (0 px) and
@@ -87,13 +83,10 @@ def shift_curve(results: Dict[str, Dict[str, float]],
     (e.g. 8 px left and right) are averaged."""
     points: Dict[float, List[float]] = {}
     for name, row in results.items():
-        match = _SHIFT.match(name)
-        if name == 'clean':
-            px = 0.0
-        elif match:
-            px = math.hypot(int(match.group(1)), int(match.group(2) or 0))
-        else:
+        shift = condition_shift(name)
+        if shift is None:
             continue
+        px = math.hypot(*shift)
         if metric not in row:
             raise ValueError(f'no metric {metric!r} in the results (have '
                              f'{sorted(row)})')
