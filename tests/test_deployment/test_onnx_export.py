@@ -144,13 +144,14 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
 @pytest.mark.parametrize('kwargs', [
     dict(vit_input='ir'),
     dict(vit_input='both'),
-    dict(mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
+    dict(vit_input='both',
+         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
                       alignment_cfg=dict(proj_channels=8)))
 ])
 def test_backbone_fusion_options_export(kwargs, tmp_path):
     """The ViT on IR, on both images as two gated streams, or the IR
-    alignment step: each exports with the same two inputs and matches
-    PyTorch in ONNX Runtime."""
+    alignment step (which also moves the ViT's IR image): each exports with
+    the same two inputs and matches PyTorch in ONNX Runtime."""
     model = _TinyBackbone(**kwargs).eval()
     if model.backbone.mfp.alignment is not None:  # an open gate
         model.backbone.mfp.alignment.gate.data.fill_(0.05)

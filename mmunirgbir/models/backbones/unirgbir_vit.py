@@ -15,7 +15,7 @@ from timm.models.eva import Eva
 from timm.models.vision_transformer import VisionTransformer
 
 from ..layers import (InjectionGate, MultiModalFeaturePool, StreamFusion,
-                      SupplementaryFeatureInjector)
+                      SupplementaryFeatureInjector, sample_displaced)
 from ..layers.window_attention import BLOCK_ATTRS, windowed_block_forward
 from ..utils import load_foundation, route_missing_modality
 
@@ -95,7 +95,11 @@ class UniRGBIRViT(BaseModule):
             is injected from the same pool by the same injectors and gates,
             and a :class:`StreamFusion` per output blends the two streams'
             maps (about twice the ViT's cost; the only new weights are the
-            fusions'). Defaults to 'rgb'.
+            fusions'). With an alignment in the pool (``mfp_cfg``'s
+            ``alignment_cfg``), the IR image the ViT sees in 'ir' and 'both'
+            is moved by the shift the pool estimated, so that its tokens
+            and the RGB stream's describe the same places.
+            Defaults to 'rgb'.
         pad_to_patch (bool): Zero-pad inputs whose size is not a multiple of
             the patch size (bottom/right); otherwise raise. Defaults to True.
         drop_path_rate (float): Stochastic depth of the ViT. Defaults to 0.
@@ -380,6 +384,8 @@ class UniRGBIRViT(BaseModule):
         x = route_missing_modality(x, missing_modality)
         rgb, ir = self._split(self._check_input(x))
         pool = self.mfp(rgb, ir)
+        if pool.ir_shift is not None and self.vit_input != 'rgb':
+            ir = sample_displaced(ir, pool.ir_shift.to(ir.dtype))
         if self.vit_input == 'both':
             pool = pool.repeat(2)
         tokens, hw, rope = self._embed(self._vit_image(rgb, ir))

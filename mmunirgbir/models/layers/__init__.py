@@ -3,7 +3,7 @@ from .deformable_sampling import multi_scale_deformable_sampling, sample_levels
 from .feature_pool import FeaturePool
 from .injection_gate import InjectionGate
 from .layer_norm_2d import LayerNorm2d
-from .modality_alignment import ModalityAlignment
+from .modality_alignment import ModalityAlignment, sample_displaced
 from .modality_mixing import MultiPerceptionMixing
 from .multi_scale_deform_attn import MultiScaleDeformableAttention
 from .multimodal_feature_pool import MultiModalFeaturePool
@@ -13,6 +13,7 @@ from .supplementary_feature_injector import SupplementaryFeatureInjector
 __all__ = [
     'MultiScaleDeformableAttention', 'MultiPerceptionMixing',
     'MultiModalFeaturePool', 'FeaturePool', 'SupplementaryFeatureInjector',
-    'InjectionGate', 'StreamFusion', 'ModalityAlignment', 'LayerNorm2d',
+    'InjectionGate', 'StreamFusion', 'ModalityAlignment', 'sample_displaced',
+    'LayerNorm2d',
     'multi_scale_deformable_sampling', 'sample_levels'
 ]

@@ -23,7 +23,7 @@ C x c_l projection, a norm and a (C/2) x C product (about 6x fewer
 operations for the reference model), and the C-channel pool is never formed.
 The tests check the result against the literal formulation.
 """
-from typing import List, NamedTuple, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -49,10 +49,16 @@ class FeaturePool:
         weights (Sequence[Tensor]): 1x1 projection weights, (C, c_l, 1, 1).
         biases (Sequence[Tensor]): Projection biases plus the level
             embedding, (C, ).
+        ir_shift (Tensor, optional): Where the pool found the IR content
+            against the RGB content before fusing them, (B, 2) as (dx, dy)
+            in input-image pixels (:class:`ModalityAlignment`); None when
+            the pool does not align. Defaults to None.
     """
 
     def __init__(self, feats: Sequence[Tensor], weights: Sequence[Tensor],
-                 biases: Sequence[Tensor]) -> None:
+                 biases: Sequence[Tensor],
+                 ir_shift: Optional[Tensor] = None) -> None:
+        self.ir_shift = ir_shift
         self.levels: List[PoolLevel] = []
         for x, weight, bias in zip(feats, weights, biases):
             bs, _, h, w = x.shape
@@ -80,6 +86,8 @@ class FeaturePool:
             for level in self.levels
         ]
         pool._normalized = {}
+        pool.ir_shift = None if self.ir_shift is None else \
+            self.ir_shift.repeat(times, 1)
         return pool
 
     def __len__(self) -> int:

@@ -88,16 +88,30 @@ class ModalityAlignment(BaseModule):
         prob = (cost * self.log_temperature.exp()).softmax(-1)
         return prob @ self.displacements * self.pool
 
+    def displacement(self, rgb: torch.Tensor,
+                     ir: torch.Tensor) -> torch.Tensor:
+        """The gated displacement, (B, 2) as (dx, dy) in pixels of the input
+        feature maps: the estimate times the gate (0 untrained)."""
+        return self.gate * self.gate_scale * self.estimate(rgb, ir)
+
     def forward(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
         """The IR features moved onto the RGB features' grid."""
-        shift = self.gate * self.gate_scale * self.estimate(rgb, ir)
-        bs, _, h, w = ir.shape
-        ys = (torch.arange(h, device=ir.device, dtype=ir.dtype) + 0.5) / h
-        xs = (torch.arange(w, device=ir.device, dtype=ir.dtype) + 0.5) / w
-        gy, gx = torch.meshgrid(ys * 2 - 1, xs * 2 - 1, indexing='ij')
-        grid = torch.stack([gx, gy], -1)[None] + (
-            shift.to(ir.dtype) * ir.new_tensor([2. / w, 2. / h]))[:, None,
-                                                                  None]
-        return F.grid_sample(
-            ir, grid, mode='bilinear', padding_mode='zeros',
-            align_corners=False)
+        return sample_displaced(ir, self.displacement(rgb, ir))
+
+
+def sample_displaced(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """``x`` resampled at ``p + shift`` for every pixel ``p`` (bilinear, zero
+    outside): content displaced by ``shift`` comes back to its place.
+
+    Args:
+        x (Tensor): Maps, (B, C, H, W).
+        shift (Tensor): Per image (dx, dy) in pixels of ``x``, (B, 2).
+    """
+    bs, _, h, w = x.shape
+    ys = (torch.arange(h, device=x.device, dtype=x.dtype) + 0.5) / h
+    xs = (torch.arange(w, device=x.device, dtype=x.dtype) + 0.5) / w
+    gy, gx = torch.meshgrid(ys * 2 - 1, xs * 2 - 1, indexing='ij')
+    grid = torch.stack([gx, gy], -1)[None] + (
+        shift.to(x.dtype) * x.new_tensor([2. / w, 2. / h]))[:, None, None]
+    return F.grid_sample(
+        x, grid, mode='bilinear', padding_mode='zeros', align_corners=False)

@@ -1,6 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Multi-modal Feature Pool (MFP) of UniRGB-IR."""
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -8,7 +8,7 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 
 from .feature_pool import FeaturePool
-from .modality_alignment import ModalityAlignment
+from .modality_alignment import ModalityAlignment, sample_displaced
 from .modality_mixing import MultiPerceptionMixing
 
 
@@ -60,8 +60,10 @@ class MultiModalFeaturePool(BaseModule):
             ``dict(type='ReLU')``.
         alignment_cfg (dict, optional): Kwargs of a
             :class:`ModalityAlignment` that moves the IR stem's features onto
-            the RGB stem's before mixing (for misregistered cameras); None
-            (the paper) has none. Defaults to None.
+            the RGB stem's before mixing (for misregistered cameras); the
+            pool then reports the shift it applied
+            (:attr:`FeaturePool.ir_shift`). None (the paper) has none.
+            Defaults to None.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -101,6 +103,8 @@ class MultiModalFeaturePool(BaseModule):
         self.level_embed = nn.Parameter(
             torch.randn(self.num_levels, embed_dims))
 
+    stem_stride = 4  # the stems' output resolution is 1/4 of the input
+
     def forward_pyramid(self, rgb: torch.Tensor,
                         ir: torch.Tensor) -> List[torch.Tensor]:
         """The pyramid's maps before the 1x1 projections.
@@ -113,19 +117,28 @@ class MultiModalFeaturePool(BaseModule):
             list[Tensor]: ``num_levels`` maps (``pyramid_channels``) at
             strides 8, 16, 32, in channels-last memory.
         """
+        return self._pyramid(rgb, ir)[0]
+
+    def _pyramid(self, rgb: torch.Tensor, ir: torch.Tensor
+                 ) -> Tuple[List[torch.Tensor], Optional[torch.Tensor]]:
+        """The pyramid's maps and the IR shift in input pixels (None without
+        alignment)."""
         # channels-last activations make oneDNN's convolutions and pooling
         # about 1.7x faster on CPU here; the result is the same
         rgb = rgb.contiguous(memory_format=torch.channels_last)
         ir = ir.contiguous(memory_format=torch.channels_last)
         rgb, ir = self.rgb_stem(rgb), self.ir_stem(ir)
+        shift = None
         if self.alignment is not None:
-            ir = self.alignment(rgb, ir)
+            shift = self.alignment.displacement(rgb, ir)
+            ir = sample_displaced(ir, shift)
+            shift = shift * self.stem_stride
         x = self.mixing(rgb, ir)
         outs = []
         for conv in self.pyramid:
             x = conv(x)
             outs.append(x)
-        return outs
+        return outs, shift
 
     def forward(self, rgb: torch.Tensor, ir: torch.Tensor) -> FeaturePool:
         """Compute the feature pool.
@@ -136,13 +149,16 @@ class MultiModalFeaturePool(BaseModule):
 
         Returns:
             FeaturePool: ``num_levels`` levels at strides 8, 16, 32 (in
-            fp32, also under autocast).
+            fp32, also under autocast), and the IR shift the alignment
+            applied, if any.
         """
-        feats = self.forward_pyramid(rgb, ir)
+        feats, shift = self._pyramid(rgb, ir)
         with torch.autocast(device_type=rgb.device.type, enabled=False):
             return FeaturePool([f.float() for f in feats],
                                [p.weight for p in self.projections], [
                                    p.bias + e
                                    for p, e in zip(self.projections,
                                                    self.level_embed)
-                               ])
+                               ],
+                               ir_shift=None if shift is None else
+                               shift.float())

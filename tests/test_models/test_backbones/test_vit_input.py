@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from mmunirgbir.models.layers import sample_displaced
 from mmunirgbir.models.utils import route_missing_modality
 from .test_unirgbir_vit import count, tiny
 
@@ -100,9 +101,38 @@ def test_alignment_keeps_the_untrained_adapter_an_identity(vit_input):
     model = tiny(vit_input=vit_input, mfp_cfg=mfp).eval()
     x = _pair()
     with torch.no_grad():
-        assert torch.equal(model(x)[0], model.forward_foundation(x)[0])
+        out, ref = model(x)[0], model.forward_foundation(x)[0]
+    if vit_input == 'rgb':
+        assert torch.equal(out, ref)
+    else:  # the ViT's IR image is resampled by a zero shift: rounding only
+        torch.testing.assert_close(out, ref, atol=1e-5, rtol=0)
     model.train()
     for inj in model.injectors:
         inj.gamma.data.fill_(0.5)
     model(x)[0].square().mean().backward()
     assert model.mfp.alignment.gate.grad is not None
+
+
+@pytest.mark.parametrize('vit_input', ['rgb', 'ir', 'both'])
+def test_the_vit_sees_the_ir_image_the_pool_aligned(vit_input, monkeypatch):
+    """With an open alignment gate the ViT's IR image is moved by the shift
+    the pool applied (stem pixels x 4 = input pixels); 'rgb' sees RGB."""
+    mfp = dict(stem_channels=16, pyramid_channels=(16, 32, 32),
+               alignment_cfg=dict(proj_channels=8))
+    model = tiny(vit_input=vit_input, mfp_cfg=mfp).eval()
+    align = model.mfp.alignment
+    align.gate.data.fill_(1. / align.gate_scale)
+    monkeypatch.setattr(
+        align, 'estimate',
+        lambda rgb, ir: torch.tensor([[1.5, -0.5], [-2., 1.]]))
+    seen = []
+    embed = model._embed
+    monkeypatch.setattr(model, '_embed',
+                        lambda img: seen.append(img) or embed(img))
+    x = _pair()
+    with torch.no_grad():
+        model(x)
+    rgb, ir = x[:, :3], x[:, 3:]
+    moved = sample_displaced(ir, torch.tensor([[6., -2.], [-8., 4.]]))
+    expected = dict(rgb=rgb, ir=moved, both=torch.cat([rgb, moved]))
+    torch.testing.assert_close(seen[0], expected[vit_input])
