@@ -449,7 +449,7 @@ def main() -> None:
     summary['trainable_params'] = mem['train_frozen']['trainable_params']
     summary['total_params'] = mem['train_frozen']['total_params']
     if args.device == 'cuda':
-        from mmunirgbir.models.layers.multi_scale_deform_attn import \
+        from mmunirgbir.models.layers.value_map_deformable_attention import \
             mmcv_cuda_kernel_available
         summary['deformable_sampling'] = (
             "mmcv's CUDA kernel" if mmcv_cuda_kernel_available() else

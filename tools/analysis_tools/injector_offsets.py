@@ -4,7 +4,7 @@
 Runs a trained model over (part of) its test set with the IR image shifted
 by each of ``--shifts`` pixels (``ir_shift_<k>``, to the right) and records,
 for every injector, the attention-weighted mean sampling offset of its
-deformable attention (:meth:`MultiScaleDeformableAttention.mean_sampling_offset`)
+deformable attention (:meth:`ValueMapDeformableAttention.mean_sampling_offset`)
 in pixels of the model's input, over all tokens and over the tokens inside
 ground-truth boxes. If the injectors followed a shift of k pixels their
 mean x offset would grow by k (times the test resize); ``follow`` is that

@@ -8,7 +8,7 @@ from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule, xavier_init
 
 from .feature_pool import FeaturePool
-from .multi_scale_deform_attn import MultiScaleDeformableAttention
+from .value_map_deformable_attention import ValueMapDeformableAttention
 
 
 class SupplementaryFeatureInjector(BaseModule):
@@ -50,7 +50,7 @@ class SupplementaryFeatureInjector(BaseModule):
         self.feat_norm = build_norm_layer(norm_cfg, embed_dims)[1]
         self.value_proj = nn.Linear(embed_dims, value_dims)
         xavier_init(self.value_proj, distribution='uniform', bias=0.)
-        self.attn = MultiScaleDeformableAttention(
+        self.attn = ValueMapDeformableAttention(
             embed_dims=embed_dims,
             value_dims=value_dims,
             num_heads=num_heads,

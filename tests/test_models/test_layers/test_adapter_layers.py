@@ -8,11 +8,10 @@ from mmcv.ops.multi_scale_deform_attn import \
     multi_scale_deformable_attn_pytorch
 
 import mmunirgbir  # noqa: F401
-from mmunirgbir.models.layers import (InjectionGate, MultiModalFeaturePool,
-                                      ModalityAlignment,
-                                      MultiScaleDeformableAttention,
-                                      StreamFusion,
+from mmunirgbir.models.layers import (InjectionGate, ModalityAlignment,
+                                      MultiModalFeaturePool, StreamFusion,
                                       SupplementaryFeatureInjector,
+                                      ValueMapDeformableAttention,
                                       multi_scale_deformable_sampling)
 from ..literal_unirgbir import (literal_attention, literal_injector,
                                 literal_pool)
@@ -57,7 +56,7 @@ def _maps(value, shapes):
 
 def test_deformable_attention_matches_literal_formulation():
     torch.manual_seed(0)
-    attn = MultiScaleDeformableAttention(
+    attn = ValueMapDeformableAttention(
         embed_dims=32, value_dims=16, num_heads=4, num_levels=3,
         num_points=2)
     for p in attn.parameters():  # leave the zero / uniform initialisation
@@ -264,7 +263,7 @@ def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
     its PyTorch reference, which takes the same arguments; the result must
     equal the CPU branch.
     """
-    from mmunirgbir.models.layers import multi_scale_deform_attn as msda
+    from mmunirgbir.models.layers import value_map_deformable_attention as msda
     calls = []
 
     class FakeKernel:
@@ -281,7 +280,7 @@ def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
                 weights)
 
     torch.manual_seed(0)
-    attn = MultiScaleDeformableAttention(
+    attn = ValueMapDeformableAttention(
         embed_dims=32, value_dims=16, num_heads=4, num_levels=3,
         num_points=2)
     for p in attn.parameters():
@@ -290,7 +289,7 @@ def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
     value = _maps(torch.randn(2, sum(h * w for h, w in SHAPES), 16), SHAPES)
     cpu = attn(query, ref_points, value)
     monkeypatch.setattr(msda, 'MultiScaleDeformableAttnFunction', FakeKernel)
-    monkeypatch.setattr(MultiScaleDeformableAttention, 'uses_cuda_kernel',
+    monkeypatch.setattr(ValueMapDeformableAttention, 'uses_cuda_kernel',
                         staticmethod(lambda query: True))
     gpu_branch = attn(query, ref_points, value)
     assert calls == [([list(s) for s in SHAPES], [0, 35, 47])]

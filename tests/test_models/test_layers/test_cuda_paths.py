@@ -10,9 +10,9 @@ from mmcv.ops.multi_scale_deform_attn import \
 
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models import UniRGBIRViT
-from mmunirgbir.models.layers import (MultiScaleDeformableAttention,
+from mmunirgbir.models.layers import (ValueMapDeformableAttention,
                                       multi_scale_deformable_sampling)
-from mmunirgbir.models.layers.multi_scale_deform_attn import \
+from mmunirgbir.models.layers.value_map_deformable_attention import \
     mmcv_cuda_kernel_available
 from ..literal_unirgbir import literal_backbone
 
@@ -53,7 +53,7 @@ def test_sampling_on_cuda_matches_mmcv_reference():
     not mmcv_cuda_kernel_available(), reason='mmcv built without CUDA')
 def test_mmcv_kernel_equals_pytorch_path():
     torch.manual_seed(0)
-    attn = MultiScaleDeformableAttention(
+    attn = ValueMapDeformableAttention(
         embed_dims=64, value_dims=32, num_heads=4, num_levels=3,
         num_points=4).cuda()
     for p in attn.parameters():

@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""Multi-scale deformable attention over projected value maps."""
+"""Deformable attention over projected value maps (not mmcv's module of
+the same algorithm: no shortcut, values arrive projected, as maps)."""
 import functools
 import math
 from typing import Optional, Sequence
@@ -22,7 +23,7 @@ def mmcv_cuda_kernel_available() -> bool:
     return get_compiling_cuda_version() != 'not available'
 
 
-class MultiScaleDeformableAttention(BaseModule):
+class ValueMapDeformableAttention(BaseModule):
     """Multi-scale deformable attention (Deformable DETR) over value maps.
 
     Every query samples ``num_points`` locations per head and level around
