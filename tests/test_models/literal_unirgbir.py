@@ -22,7 +22,7 @@ def literal_pool(mfp, rgb: torch.Tensor,
     """The MFP's C-channel token pool (B, N, C) and its level shapes."""
     levels = [
         proj(f) + embed.view(1, -1, 1, 1) for proj, f, embed in zip(
-            mfp.projections, mfp.forward_pyramid(rgb, ir), mfp.level_embed)
+            mfp.projections, mfp.forward_pyramid(rgb, ir)[0], mfp.level_embed)
     ]
     shapes = [tuple(level.shape[-2:]) for level in levels]
     return torch.cat([f.flatten(2).transpose(1, 2) for f in levels], 1), shapes

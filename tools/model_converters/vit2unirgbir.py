@@ -20,7 +20,7 @@ import torch
 
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models import UniRGBIRViT
-from mmunirgbir.models.utils import read_foundation
+from mmunirgbir.utils import read_foundation
 
 
 def main() -> int:

@@ -17,7 +17,8 @@ from timm.models.vision_transformer import VisionTransformer
 from ..layers import (InjectionGate, MultiModalFeaturePool, StreamFusion,
                       SupplementaryFeatureInjector, sample_displaced)
 from ..layers.window_attention import BLOCK_ATTRS, windowed_block_forward
-from ..utils import load_foundation, route_missing_modality
+from ...utils import load_foundation
+from ..utils import route_missing_modality
 
 
 #: what the frozen ViT of a fused model can see
@@ -384,7 +385,7 @@ class UniRGBIRViT(BaseModule):
         x = route_missing_modality(x, missing_modality)
         rgb, ir = self._split(self._check_input(x))
         pool = self.mfp(rgb, ir)
-        if pool.ir_shift is not None and self.vit_input != 'rgb':
+        if self.vit_input != 'rgb' and pool.ir_shift is not None:
             ir = sample_displaced(ir, pool.ir_shift.to(ir.dtype))
         if self.vit_input == 'both':
             pool = pool.repeat(2)

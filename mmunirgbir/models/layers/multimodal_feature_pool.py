@@ -105,24 +105,21 @@ class MultiModalFeaturePool(BaseModule):
 
     stem_stride = 4  # the stems' output resolution is 1/4 of the input
 
-    def forward_pyramid(self, rgb: torch.Tensor,
-                        ir: torch.Tensor) -> List[torch.Tensor]:
-        """The pyramid's maps before the 1x1 projections.
+    def forward_pyramid(
+        self, rgb: torch.Tensor, ir: torch.Tensor
+    ) -> Tuple[List[torch.Tensor], Optional[torch.Tensor]]:
+        """The pyramid's maps before the 1x1 projections, and the IR shift.
 
         Args:
             rgb (Tensor): Normalised RGB image, shape (B, 3, H, W).
             ir (Tensor): Normalised IR image, shape (B, 3, H, W).
 
         Returns:
-            list[Tensor]: ``num_levels`` maps (``pyramid_channels``) at
-            strides 8, 16, 32, in channels-last memory.
+            tuple: ``num_levels`` maps (``pyramid_channels``) at strides 8,
+            16, 32, in channels-last memory; and the shift the alignment
+            applied to the IR features, (B, 2) as (dx, dy) in input pixels
+            (None without alignment).
         """
-        return self._pyramid(rgb, ir)[0]
-
-    def _pyramid(self, rgb: torch.Tensor, ir: torch.Tensor
-                 ) -> Tuple[List[torch.Tensor], Optional[torch.Tensor]]:
-        """The pyramid's maps and the IR shift in input pixels (None without
-        alignment)."""
         # channels-last activations make oneDNN's convolutions and pooling
         # about 1.7x faster on CPU here; the result is the same
         rgb = rgb.contiguous(memory_format=torch.channels_last)
@@ -152,7 +149,7 @@ class MultiModalFeaturePool(BaseModule):
             fp32, also under autocast), and the IR shift the alignment
             applied, if any.
         """
-        feats, shift = self._pyramid(rgb, ir)
+        feats, shift = self.forward_pyramid(rgb, ir)
         with torch.autocast(device_type=rgb.device.type, enabled=False):
             return FeaturePool([f.float() for f in feats],
                                [p.weight for p in self.projections], [

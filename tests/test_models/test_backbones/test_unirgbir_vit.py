@@ -9,7 +9,7 @@ from timm.layers import resample_abs_pos_embed
 
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models import UniRGBIRViT
-from mmunirgbir.models.utils import CheckpointError
+from mmunirgbir.utils import CheckpointError
 from ..literal_unirgbir import literal_backbone
 from .backbone_reference import (CONFIGS, fill_by_name, read_reference,
                                  reference_input)

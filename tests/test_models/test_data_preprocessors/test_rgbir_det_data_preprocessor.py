@@ -2,7 +2,7 @@
 import pytest
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.registry import MODELS
+from mmengine.registry import MODELS, DefaultScope
 
 import mmunirgbir  # noqa: F401
 
@@ -38,9 +38,14 @@ def test_per_modality_swap_and_normalisation():
 
 
 def test_batch_fixed_size_pad_keeps_six_channels():
-    pre = MODELS.build(
-        dict(type='RGBIRDetDataPreprocessor', mean=MEAN, std=STD,
-             batch_augments=[dict(type='BatchFixedSizePad', size=(32, 32))]))
+    # mmdet's batch augments resolve in mmdet's scope (another test's
+    # runner may have left mmengine's as the default)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        pre = MODELS.build(
+            dict(type='RGBIRDetDataPreprocessor', mean=MEAN, std=STD,
+                 batch_augments=[
+                     dict(type='BatchFixedSizePad', size=(32, 32))
+                 ]))
     data = _data()
     for s in data['data_samples']:
         s.set_metainfo(dict(img_shape=(10, 12)))

@@ -173,13 +173,13 @@ def test_feature_pool_eval_folds_batch_norm_exactly():
     mfp.eval()
     rgb, ir = torch.randn(2, 3, 64, 96), torch.randn(2, 3, 64, 96)
     with torch.no_grad():
-        fused = mfp.forward_pyramid(rgb, ir)
+        fused, _ = mfp.forward_pyramid(rgb, ir)
         convs = [m for m in mfp.modules() if isinstance(m, ConvModule)]
         assert convs and all(
             m.efficient_conv_bn_eval_forward is not None for m in convs)
         for m in convs:
             m.turn_on_efficient_conv_bn_eval(False)
-        plain = mfp.forward_pyramid(rgb, ir)
+        plain, _ = mfp.forward_pyramid(rgb, ir)
     for a, b in zip(fused, plain):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
