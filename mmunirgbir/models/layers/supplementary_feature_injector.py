@@ -29,8 +29,9 @@ class SupplementaryFeatureInjector(BaseModule):
         num_points (int): Sampling points per head and level. Defaults to 4.
         value_proj_ratio (float): Value channels relative to ``embed_dims``.
             Defaults to 0.5.
-        norm_cfg (dict): Query and feature norms. Defaults to
-            ``dict(type='LN', eps=1e-6)``.
+        norm_cfg (dict): Query and feature norms: a LayerNorm (its algebra
+            is what :meth:`FeaturePool.values` folds; other norms are
+            refused). Defaults to ``dict(type='LN', eps=1e-6)``.
         init_gamma (float): Initial value of ``gamma``. Defaults to 0.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
@@ -48,6 +49,11 @@ class SupplementaryFeatureInjector(BaseModule):
         value_dims = int(embed_dims * value_proj_ratio)
         self.query_norm = build_norm_layer(norm_cfg, embed_dims)[1]
         self.feat_norm = build_norm_layer(norm_cfg, embed_dims)[1]
+        if type(self.feat_norm) is not nn.LayerNorm:
+            raise ValueError(
+                'SupplementaryFeatureInjector reads the pool through a folded '
+                f'LayerNorm; norm_cfg {norm_cfg} builds a '
+                f'{type(self.feat_norm).__name__}, which it cannot fold')
         self.value_proj = nn.Linear(embed_dims, value_dims)
         xavier_init(self.value_proj, distribution='uniform', bias=0.)
         self.attn = ValueMapDeformableAttention(

@@ -294,3 +294,11 @@ def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
     gpu_branch = attn(query, ref_points, value)
     assert calls == [([list(s) for s in SHAPES], [0, 35, 47])]
     torch.testing.assert_close(gpu_branch, cpu, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('norm', ['BN', 'GN'])
+def test_injector_refuses_a_norm_its_pool_read_cannot_fold(norm):
+    cfg = dict(type=norm) if norm == 'BN' else dict(type=norm, num_groups=4)
+    with pytest.raises(ValueError, match='folded LayerNorm'):
+        SupplementaryFeatureInjector(embed_dims=32, num_heads=4,
+                                     norm_cfg=cfg)
