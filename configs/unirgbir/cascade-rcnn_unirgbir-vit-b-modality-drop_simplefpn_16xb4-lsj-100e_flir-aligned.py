@@ -3,16 +3,8 @@
 # RGB, 15 % IR, never both; on the demo 0.15 kept the clean mAP within 0.03
 # of the fused model's, 0.25 cost 0.17: docs/robustness.md). Evaluate it,
 # and the fused reference, with tools/analysis_tools/robustness_test.py.
-_base_ = [
-    '../_base_/models/cascade-rcnn_unirgbir-vit-b_simplefpn.py',
-    '../_base_/datasets/flir-aligned_rgbir.py',
-    '../_base_/schedules/adamw_lsj-100e.py', '../_base_/det_runtime.py'
-]
-model = dict(
-    roi_head=dict(bbox_head=[
-        dict(head, num_classes=_base_.num_classes)
-        for head in _base_.model.roi_head.bbox_head
-    ]))
+_base_ = ['./cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_flir-aligned.py']
+
 train_dataloader = dict(
     dataset=dict(pipeline=[
         *_base_.train_pipeline[:-1],

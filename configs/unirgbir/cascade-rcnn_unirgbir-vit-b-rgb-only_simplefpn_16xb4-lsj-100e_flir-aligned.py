@@ -1,13 +1,5 @@
 # Baseline: the same model fed only the RGB image (ViT and both MFP stems),
 # to measure the fusion gain against cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_flir-aligned.py.
-_base_ = [
-    '../_base_/models/cascade-rcnn_unirgbir-vit-b_simplefpn.py',
-    '../_base_/datasets/flir-aligned_rgbir.py',
-    '../_base_/schedules/adamw_lsj-100e.py', '../_base_/det_runtime.py'
-]
-model = dict(
-    backbone=dict(modality='rgb'),
-    roi_head=dict(bbox_head=[
-        dict(head, num_classes=_base_.num_classes)
-        for head in _base_.model.roi_head.bbox_head
-    ]))
+_base_ = ['./cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_flir-aligned.py']
+
+model = dict(backbone=dict(modality='rgb'))

@@ -2,6 +2,9 @@
 """Every config parses, builds, and trains one iteration on tiny data."""
 import copy
 import glob
+import hashlib
+import json
+import os
 import os.path as osp
 import re
 
@@ -49,9 +52,40 @@ def _load(config: str) -> Config:
     return cfg
 
 
+#: sha256 of every leaf's effective config (``config_digest``), recorded
+#: before the variant leaves were rewritten to inherit their reference leaf.
+#: After an intended change of a config, rewrite it with
+#: ``UPDATE_CONFIG_DIGESTS=1 pytest tests/test_configs -k builds_full_model``.
+DIGESTS = osp.join(REPO, 'tests', 'fixtures', 'config_digests.json')
+
+
+def config_digest(cfg: Config) -> str:
+    """sha256 of a config's effective content (every merged key)."""
+    text = json.dumps(cfg.to_dict(), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture(scope='module')
+def recorded_digests():
+    with open(DIGESTS) as f:
+        digests = json.load(f)
+    yield digests
+    if os.environ.get('UPDATE_CONFIG_DIGESTS'):
+        with open(DIGESTS, 'w') as f:
+            json.dump(digests, f, indent=1, sort_keys=True)
+            f.write('\n')
+
+
 @pytest.mark.parametrize('config', CONFIGS)
-def test_config_builds_full_model(config):
+def test_config_builds_full_model(config, recorded_digests):
     cfg = _load(config)
+    # inheritance is a way of writing a config, never a change of it
+    digest = config_digest(cfg)
+    if os.environ.get('UPDATE_CONFIG_DIGESTS'):
+        recorded_digests[config] = digest
+    elif config in recorded_digests:
+        assert digest == recorded_digests[config], (
+            f'{config}: its effective config changed (see DIGESTS)')
     assert 'mmunirgbir' in cfg.custom_imports['imports']
     cfg.model.backbone.pop('init_cfg', None)
     model = MODELS.build(cfg.model)
