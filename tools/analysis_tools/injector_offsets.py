@@ -8,7 +8,9 @@ deformable attention (:meth:`ValueMapDeformableAttention.mean_sampling_offset`)
 in pixels of the model's input, over all tokens and over the tokens inside
 ground-truth boxes. If the injectors followed a shift of k pixels their
 mean x offset would grow by k (times the test resize); ``follow`` is that
-growth divided by the shift::
+growth divided by the shift. A model with the feature pool's alignment step
+(``alignment_cfg``) gets one more row, ``alignment``: the mean IR shift that
+step estimated and applied, in the same pixels::
 
     python tools/analysis_tools/injector_offsets.py CONFIG CHECKPOINT \\
         [--shifts 0 4 8 16] [--num-images 32]
@@ -40,6 +42,16 @@ class OffsetRecorder:
             inj.attn.register_forward_hook(self._make_hook(i))
             for i, inj in enumerate(backbone.injectors)
         ]
+        self.alignment = None
+        if backbone.mfp.alignment is not None:
+            self.alignment = dict(sum=torch.zeros(2), n=0)
+            self.handles.append(
+                backbone.mfp.register_forward_hook(self._pool_shift))
+
+    def _pool_shift(self, module, args, pool):
+        """The shift the alignment step applied to every image's IR."""
+        self.alignment['sum'] += pool.ir_shift.detach().cpu().sum(0)
+        self.alignment['n'] += pool.ir_shift.shape[0]
 
     def _input(self, module, args):
         self.hw = args[0].shape[-2:]
@@ -75,11 +87,20 @@ class OffsetRecorder:
         return hook
 
     def means(self) -> List[Dict[str, List[float]]]:
-        return [
-            dict(all=(s['all'] / max(s['n_all'], 1)).tolist(),
+        """Per injector (then the alignment step, if any) the mean offset
+        over all tokens and over tokens in boxes (the alignment: its one
+        shift per image, in both)."""
+        rows = [
+            dict(name=str(i + 1),
+                 all=(s['all'] / max(s['n_all'], 1)).tolist(),
                  boxes=(s['boxes'] / max(s['n_boxes'], 1)).tolist())
-            for s in self.sums
+            for i, s in enumerate(self.sums)
         ]
+        if self.alignment is not None:
+            mean = (self.alignment['sum'] /
+                    max(self.alignment['n'], 1)).tolist()
+            rows.append(dict(name='alignment', all=mean, boxes=mean))
+        return rows
 
     def remove(self) -> None:
         for h in self.handles:
@@ -124,8 +145,8 @@ def measure(config: str, checkpoint: str, shifts: Sequence[int],
 
 
 def follow_table(results: Dict[int, list]) -> str:
-    """Mean x offset per injector and shift, and how much of the shift it
-    follows (inside boxes)."""
+    """Mean x offset per injector (and alignment step) and shift, and how
+    much of the shift it follows (inside boxes)."""
     shifts = sorted(results)
     base = results[shifts[0]]
     lines = ['| injector | ' + ' | '.join(
@@ -137,7 +158,7 @@ def follow_table(results: Dict[int, list]) -> str:
         far = shifts[-1]
         follow = ((results[far][i]['boxes'][0] - base[i]['boxes'][0]) /
                   (far - shifts[0])) if far != shifts[0] else float('nan')
-        lines.append(f'| {i + 1} | ' + ' | '.join(cells) +
+        lines.append(f'| {base[i]["name"]} | ' + ' | '.join(cells) +
                      f' | {follow:.2f} |')
     return '\n'.join(lines)
 
