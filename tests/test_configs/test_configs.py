@@ -60,8 +60,12 @@ DIGESTS = osp.join(REPO, 'tests', 'fixtures', 'config_digests.json')
 
 
 def config_digest(cfg: Config) -> str:
-    """sha256 of a config's effective content (every merged key)."""
+    """sha256 of a config's effective content (every merged key), with the
+    shared-data location as the configs default it."""
     text = json.dumps(cfg.to_dict(), sort_keys=True, default=repr)
+    shared = os.environ.get('MMUNIRGBIR_SHARED')
+    if shared:
+        text = text.replace(shared, '../shared')
     return hashlib.sha256(text.encode()).hexdigest()
 
 
