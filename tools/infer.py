@@ -2,7 +2,8 @@
 """Run a trained model on RGB-IR pairs, paired folders or two videos.
 
     python tools/infer.py CONFIG CHECKPOINT --rgb RGB --ir IR --out-dir OUT \
-        [--batch-size 4] [--device cpu|cuda] [--score-thr 0.3] [--resize-ir]
+        [--batch-size 4] [--device cpu|cuda] [--score-thr 0.3] [--resize-ir] \
+        [--no-save-vis] [--no-save-pred] [--print-result]
 
 RGB / IR are two images, two folders (paired by file name; files without a
 partner are listed in OUT/unpaired.txt, never guessed, and skipped unless
@@ -41,6 +42,12 @@ def main() -> None:
     parser.add_argument('--score-thr', type=float, default=0.3)
     parser.add_argument('--resize-ir', action='store_true',
                         help='resize IR to the RGB size where they differ')
+    parser.add_argument('--no-save-vis', action='store_true',
+                        help='write no RGB | IR | result images')
+    parser.add_argument('--no-save-pred', action='store_true',
+                        help='write no prediction files')
+    parser.add_argument('--print-result', action='store_true',
+                        help='print every prediction as one JSON line')
     args = parser.parse_args()
     if args.rgb is None and args.ir is None:
         parser.error('give --rgb, --ir or both')
@@ -51,7 +58,10 @@ def main() -> None:
                                         resize_ir=args.resize_ir)
         result = inferencer(args.rgb, args.ir, out_dir=args.out_dir,
                             batch_size=args.batch_size,
-                            run_unpaired=args.run_unpaired)
+                            run_unpaired=args.run_unpaired,
+                            no_save_vis=args.no_save_vis,
+                            no_save_pred=args.no_save_pred,
+                            print_result=args.print_result)
     except (OSError, ValueError, RuntimeError) as e:
         # bad inputs: their message, without a traceback; exit status 1
         parser.exit(1, f'{parser.prog}: error: {e}\n')

@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
+from mmengine.infer import BaseInferencer
 from mmengine.logging import MMLogger
 from mmengine.registry import MODELS, VISUALIZERS, init_default_scope
 from mmengine.runner import load_checkpoint
-from mmengine.utils import ProgressBar
+from rich.progress import track
 
 from ..datasets.pairing import IMG_EXTENSIONS, list_images, match_by_stem
 from ..datasets.transforms import pack_missing_modality
@@ -36,6 +36,18 @@ def _single(rgb: Optional[str], ir: Optional[str]) -> dict:
     return dict(img_path=None, ir_path=ir, missing_modality='rgb')
 
 
+def _config_meta(cfg: Config) -> dict:
+    """Dataset metainfo (classes, palette) of the config's test set."""
+    from mmengine.registry import DATASETS
+    dataset = cfg.test_dataloader.dataset
+    while 'type' in dataset and dataset['type'] == 'ConcatDataset':
+        dataset = dataset['datasets'][0]
+    cls = DATASETS.get(dataset['type'])
+    meta = dict(getattr(cls, 'METAINFO', {}) or {})
+    meta.update(dataset.get('metainfo') or {})
+    return meta
+
+
 def _test_pipeline(cfg: Config) -> list:
     dataset = cfg.test_dataloader.dataset
     while 'pipeline' not in dataset:  # ConcatDataset and other wrappers
@@ -44,12 +56,34 @@ def _test_pipeline(cfg: Config) -> list:
     return [t for t in dataset.pipeline if t['type'] not in ANNOTATION_LOADERS]
 
 
-class UniRGBIRInferencer:
+class _PairPipeline:
+    """The test pipeline of a pair: loads it once and returns the packed
+    model input with the loaded (H, W, 6) original (for the visualisation)."""
+
+    def __init__(self, pipeline: list, resize_ir: bool) -> None:
+        self.loader = Compose([dict(pipeline[0], resize_ir=True)]
+                              if resize_ir else pipeline[:1])
+        self.transforms = Compose(pipeline[1:])
+
+    def __call__(self, item: dict) -> Tuple[dict, np.ndarray]:
+        loaded = self.loader(dict(item))
+        original = loaded['img']
+        return self.transforms(loaded), original
+
+
+class UniRGBIRInferencer(BaseInferencer):
     """Run a trained mmunirgbir detector, segmentor or SOD model.
 
-    Inputs (see :meth:`__call__`): one RGB/IR pair (paths or BGR arrays), two
-    folders paired by file name (names without a partner are listed, never
-    guessed), or two videos read frame by frame in lockstep.
+    An :class:`mmengine.infer.BaseInferencer`: the work is split into
+    :meth:`preprocess` (pairing, loading, the config's test pipeline,
+    batching), :meth:`forward`, :meth:`visualize` and :meth:`postprocess`,
+    with mmdet's / mmseg's options (``return_datasamples``, ``return_vis``,
+    ``no_save_vis``, ``no_save_pred``, ``print_result``,
+    ``pred_score_thr``). What only RGB-IR needs: the inputs are an RGB and
+    an IR source (see :meth:`__call__`): one pair (paths or BGR arrays), two
+    folders paired by file name (names without a partner are listed in
+    ``unpaired.txt``, never guessed), two videos read frame by frame in
+    lockstep, or one source alone when a camera is missing.
 
     Outputs, written under ``out_dir`` when given:
 
@@ -63,81 +97,91 @@ class UniRGBIRInferencer:
         config (str | Config): Model config.
         checkpoint (str, optional): Trained checkpoint (mmengine format).
         device (str): 'cpu', 'cuda' or 'cuda:N'. Defaults to 'cpu'.
-        score_thr (float): Detection score threshold for visualisations and
-            JSON. Defaults to 0.3.
+        score_thr (float): Default detection score threshold of the
+            visualisations and predictions. Defaults to 0.3.
         resize_ir (bool): Resize IR images (or video frames) whose size
             differs from their RGB partner instead of refusing them.
             Defaults to False.
+        show_progress (bool): Show a progress bar for folders and videos.
+            Defaults to True.
 
     The checkpoint is loaded strictly: one whose keys do not match the
     model is refused with the list of missing and unexpected keys, never
     run with random weights in their place.
     """
+    preprocess_kwargs: set = set()
+    forward_kwargs: set = set()
+    visualize_kwargs: set = {'img_out_dir', 'no_save_vis', 'pred_score_thr'}
+    postprocess_kwargs: set = {
+        'pred_out_dir', 'no_save_pred', 'print_result', 'return_datasamples'
+    }
 
     def __init__(self,
                  config: Union[str, Config],
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  score_thr: float = 0.3,
-                 resize_ir: bool = False) -> None:
+                 resize_ir: bool = False,
+                 show_progress: bool = True) -> None:
         cfg = Config.fromfile(config) if isinstance(config, str) else config
-        self.cfg = cfg
         scope = cfg.get('default_scope', 'mmdet')
-        init_default_scope(scope)
         if scope not in ('mmdet', 'mmseg'):
             raise ValueError(f'unsupported default_scope {scope!r}')
+        init_default_scope(scope)
+        self.resize_ir = resize_ir
+        self.score_thr = score_thr
+        self.device = device
+        super().__init__(
+            model=cfg,
+            weights=checkpoint,
+            device=device,
+            scope=scope,
+            show_progress=show_progress)
+        self.visualizer.dataset_meta = self.dataset_meta
+
+    def _init_model(self, cfg: Config, weights: Optional[str],
+                    device: str = 'cpu') -> torch.nn.Module:
+        """Build the model and load ``weights`` strictly."""
         # the trained checkpoint holds every weight, foundation included
         cfg.model.backbone.pop('init_cfg', None)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            self.model = MODELS.build(cfg.model)
+            model = MODELS.build(cfg.model)
         meta = {}
-        if checkpoint is not None:
+        if weights is not None:
             try:
                 ckpt = load_checkpoint(
-                    self.model, checkpoint, map_location='cpu', strict=True)
+                    model, weights, map_location='cpu', strict=True)
             except RuntimeError as e:
                 raise RuntimeError(
-                    f'{checkpoint} does not fit the model of the config '
+                    f'{weights} does not fit the model of the config '
                     f'{getattr(cfg, "filename", None) or "given"}: {e}'
                 ) from None
             meta = ckpt.get('meta', {}).get('dataset_meta') or {}
         else:
             MMLogger.get_current_instance().warning(
                 'UniRGBIRInferencer: no checkpoint, random weights')
-        self.model.to(device).eval()
-        self.device = device
-        if scope == 'mmdet':
+        if self.scope == 'mmdet':
             self.task = 'det'
         else:
-            self.task = 'sod' if getattr(self.model.decode_head,
-                                         'out_channels', 2) == 1 else 'seg'
-        self.dataset_meta = meta or self._config_meta()
+            self.task = 'sod' if getattr(model.decode_head, 'out_channels',
+                                         2) == 1 else 'seg'
+        self.dataset_meta = meta or _config_meta(cfg)
+        return model.to(device).eval()
+
+    def _init_pipeline(self, cfg: Config) -> _PairPipeline:
         # the pack transform carries the missing-modality flag
         pipeline = pack_missing_modality(_test_pipeline(cfg))
         if pipeline[0]['type'] != 'LoadRGBIRImagePair':
             raise ValueError('the test pipeline must start with '
                              f'LoadRGBIRImagePair, not {pipeline[0]["type"]}')
-        # loaded once: the 6-channel original also feeds the visualisation
-        self.loader = Compose([dict(pipeline[0], resize_ir=True)]
-                              if resize_ir else pipeline[:1])
-        self.pipeline = Compose(pipeline[1:])
+        return _PairPipeline(pipeline, self.resize_ir)
+
+    def _init_visualizer(self, cfg: Config):
         vis_type = 'RGBIRDetLocalVisualizer' if self.task == 'det' else \
             'RGBIRSegLocalVisualizer'
-        self.visualizer = VISUALIZERS.build(
+        return VISUALIZERS.build(
             dict(type=vis_type, name=f'unirgbir_inferencer_{id(self)}'))
-        self.visualizer.dataset_meta = self.dataset_meta
-        self.score_thr = score_thr
-
-    def _config_meta(self) -> dict:
-        from mmengine.registry import DATASETS
-        dataset = self.cfg.test_dataloader.dataset
-        while 'type' in dataset and dataset['type'] == 'ConcatDataset':
-            dataset = dataset['datasets'][0]
-        cls = DATASETS.get(dataset['type'])
-        meta = dict(getattr(cls, 'METAINFO', {}) or {})
-        meta.update(dataset.get('metainfo') or {})
-        return meta
 
     # ------------------------------------------------------------------ #
     # inputs
@@ -265,25 +309,44 @@ class UniRGBIRInferencer:
                  ir=None,
                  out_dir: Optional[str] = None,
                  batch_size: int = 1,
-                 progress: bool = True,
-                 run_unpaired: bool = False) -> dict:
+                 progress: Optional[bool] = None,
+                 run_unpaired: bool = False,
+                 return_datasamples: bool = True,
+                 return_vis: bool = False,
+                 no_save_vis: bool = False,
+                 no_save_pred: bool = False,
+                 print_result: bool = False,
+                 pred_score_thr: Optional[float] = None) -> dict:
         """Predict.
 
         Args:
             rgb: RGB image path / BGR array, folder, or video; None when the
                 RGB camera is missing (IR only).
             ir: The IR counterpart (same kind); None for RGB only.
-            out_dir (str, optional): Where to write visualisations and
-                machine-readable predictions.
+            out_dir (str, optional): Where to write visualisations
+                (``vis/``) and machine-readable predictions (``preds/``).
             batch_size (int): Images per forward pass. Defaults to 1.
-            progress (bool): Show a progress bar. Defaults to True.
+            progress (bool, optional): Show a progress bar; None: the
+                inferencer's ``show_progress``.
             run_unpaired (bool): In folder mode, run the files without a
                 partner single-modality instead of skipping them (they are
                 listed in ``unpaired.txt`` either way). Defaults to False.
+            return_datasamples (bool): Predictions as data samples; False:
+                as plain dicts (those of :meth:`pred2dict`). Defaults to
+                True.
+            return_vis (bool): Also return the RGB | IR | result images.
+                Defaults to False.
+            no_save_vis (bool): Write no visualisations. Defaults to False.
+            no_save_pred (bool): Write no predictions. Defaults to False.
+            print_result (bool): Print every prediction as a dict.
+                Defaults to False.
+            pred_score_thr (float, optional): Detection score threshold;
+                None: the inferencer's ``score_thr``.
 
         Returns:
-            dict: ``predictions`` (name -> data sample), ``unpaired`` (files
-            without a partner) and ``out_dir``.
+            dict: ``predictions`` (name -> data sample or dict),
+            ``visualization`` (name -> image, with ``return_vis``),
+            ``unpaired`` (files without a partner) and ``out_dir``.
         """
         if not (isinstance(batch_size, int) and batch_size >= 1):
             raise ValueError(
@@ -292,61 +355,144 @@ class UniRGBIRInferencer:
         is_video = any(
             isinstance(p, (str, os.PathLike))
             and str(p).lower().endswith(VIDEO_EXTENSIONS) for p in (rgb, ir))
-        writer = None
-        bar = ProgressBar(total) if progress and total > 1 else None
-        predictions = {}
-        batch: List[Item] = []
-
-        def flush():
-            nonlocal writer
-            loaded = [self.loader(dict(d)) for _, d in batch]
-            originals = [d['img'] for d in loaded]
-            inputs = [self.pipeline(d) for d in loaded]
-            with torch.no_grad():
-                samples = self.model.test_step(pseudo_collate(inputs))
-            for (name, raw), sample, img in zip(batch, samples, originals):
-                predictions[name] = sample
-                if out_dir is not None:
-                    panels = self._panels(sample, img)
-                    if is_video:
-                        frame = np.concatenate(panels, axis=1)[..., ::-1]
-                        if writer is None:
-                            writer = cv2.VideoWriter(
-                                osp.join(out_dir, 'vis.mp4'),
-                                cv2.VideoWriter_fourcc(*'mp4v'),
-                                raw.get('video_fps') or 25,
-                                (frame.shape[1], frame.shape[0]))
-                        writer.write(np.ascontiguousarray(frame))
-                    else:
-                        mmcv.imwrite(
-                            np.concatenate(panels, axis=1)[..., ::-1],
-                            osp.join(out_dir, 'vis', name + '.png'))
-                    self._save_prediction(sample, name, out_dir)
-                if bar is not None:
-                    bar.update()
-            batch.clear()
-
+        save_vis = out_dir is not None and not no_save_vis
         if out_dir is not None:
-            os.makedirs(osp.join(out_dir, 'preds'), exist_ok=True)
-            os.makedirs(osp.join(out_dir, 'vis'), exist_ok=True)
+            if not no_save_pred:
+                os.makedirs(osp.join(out_dir, 'preds'), exist_ok=True)
+            if save_vis:
+                os.makedirs(osp.join(out_dir, 'vis'), exist_ok=True)
             stale = osp.join(out_dir, 'unpaired.txt')
             if osp.exists(stale):  # from an earlier run into this folder
                 os.remove(stale)
-        for item in items:
-            batch.append(item)
-            if len(batch) == batch_size:
-                flush()
-        if batch:
-            flush()
+        show = self.show_progress if progress is None else progress
+        batches = self.preprocess(items, batch_size=batch_size)
+        if show and total > 1:
+            batches = track(batches, total=-(-total // batch_size),
+                            description='Inference')
+        writer = None
+        results = dict(predictions={}, unpaired=unpaired, out_dir=out_dir)
+        if return_vis:
+            results['visualization'] = {}
+        for batch, originals, data in batches:
+            samples = self.forward(data)
+            names = [name for name, _ in batch]
+            panels = self.visualize(
+                names, samples, originals,
+                img_out_dir=None if is_video or not save_vis else osp.join(
+                    out_dir, 'vis'),
+                no_save_vis=no_save_vis,
+                pred_score_thr=pred_score_thr)
+            if is_video and save_vis:
+                for (_, raw), frame in zip(batch, panels):
+                    if writer is None:
+                        writer = cv2.VideoWriter(
+                            osp.join(out_dir, 'vis.mp4'),
+                            cv2.VideoWriter_fourcc(*'mp4v'),
+                            raw.get('video_fps') or 25,
+                            (frame.shape[1], frame.shape[0]))
+                    writer.write(np.ascontiguousarray(frame[..., ::-1]))
+            batch_results = self.postprocess(
+                names, samples, panels,
+                return_datasamples=return_datasamples,
+                pred_out_dir=None if out_dir is None else osp.join(
+                    out_dir, 'preds'),
+                no_save_pred=no_save_pred,
+                print_result=print_result,
+                pred_score_thr=pred_score_thr)
+            results['predictions'].update(batch_results['predictions'])
+            if return_vis:
+                results['visualization'].update(
+                    batch_results['visualization'])
         if writer is not None:
             writer.release()
         if out_dir is not None and unpaired:
             with open(osp.join(out_dir, 'unpaired.txt'), 'w') as f:
                 f.write('\n'.join(unpaired) + '\n')
-        return dict(predictions=predictions, unpaired=unpaired,
-                    out_dir=out_dir)
+        return results
 
-    def _panels(self, sample, img: np.ndarray) -> list:
+    def preprocess(self, inputs: Iterator[Item], batch_size: int = 1
+                   ) -> Iterator[Tuple[List[Item], List[np.ndarray], dict]]:
+        """Load and transform named inputs (:meth:`collect`), in batches.
+
+        Yields:
+            tuple: The batch's (name, input) items, their loaded (H, W, 6)
+            originals and the collated model input.
+        """
+        for batch in self._get_chunk_data(inputs, batch_size):
+            packed, originals = zip(*(self.pipeline(d) for _, d in batch))
+            yield batch, list(originals), self.collate_fn(list(packed))
+
+    def visualize(self,
+                  names: List[str],
+                  preds: list,
+                  originals: List[np.ndarray],
+                  img_out_dir: Optional[str] = None,
+                  no_save_vis: bool = False,
+                  pred_score_thr: Optional[float] = None) -> List[np.ndarray]:
+        """RGB | IR | result images (RGB order), written to
+        ``img_out_dir/NAME.png`` when given."""
+        images = []
+        for name, sample, img in zip(names, preds, originals):
+            image = np.concatenate(
+                self._panels(sample, img, pred_score_thr), axis=1)
+            if img_out_dir is not None and not no_save_vis:
+                mmcv.imwrite(image[..., ::-1],
+                             osp.join(img_out_dir, name + '.png'))
+            images.append(image)
+        return images
+
+    def postprocess(self,
+                    names: List[str],
+                    preds: list,
+                    visualization: List[np.ndarray],
+                    return_datasamples: bool = True,
+                    pred_out_dir: Optional[str] = None,
+                    no_save_pred: bool = False,
+                    print_result: bool = False,
+                    pred_score_thr: Optional[float] = None) -> dict:
+        """Name the predictions, convert, print and write them
+        (``pred_out_dir/NAME.json`` or ``.png``)."""
+        results = dict(predictions={}, visualization={})
+        for name, sample, image in zip(names, preds, visualization):
+            as_dict = None
+            if print_result or not return_datasamples:
+                as_dict = self.pred2dict(sample, pred_score_thr)
+            if print_result:
+                print(json.dumps(dict(name=name, **as_dict)))
+            if pred_out_dir is not None and not no_save_pred:
+                self._save_prediction(sample, name, pred_out_dir,
+                                      pred_score_thr)
+            results['predictions'][name] = sample if return_datasamples \
+                else as_dict
+            results['visualization'][name] = image
+        return results
+
+    def pred2dict(self, sample, pred_score_thr: Optional[float] = None
+                  ) -> dict:
+        """A prediction as plain data: detections above the score threshold
+        (boxes, scores, labels, class names), a label map or a saliency
+        map (nested lists)."""
+        if self.task == 'det':
+            thr = self.score_thr if pred_score_thr is None else pred_score_thr
+            pred = sample.pred_instances
+            keep = pred.scores >= thr
+            classes = self.dataset_meta.get('classes', ())
+            labels = pred.labels[keep].tolist()
+            return dict(
+                bboxes=pred.bboxes[keep].tolist(),
+                scores=pred.scores[keep].tolist(),
+                labels=labels,
+                classes=[
+                    classes[i] if i < len(classes) else str(i)
+                    for i in labels
+                ])
+        if self.task == 'seg':
+            return dict(sem_seg=sample.pred_sem_seg.data[0].tolist())
+        return dict(saliency=sample.seg_logits.data[0].float().clamp(
+            0, 1).tolist())
+
+    def _panels(self, sample, img: np.ndarray,
+                pred_score_thr: Optional[float] = None) -> list:
         """RGB | IR | result panels from the loaded (H, W, 6) original."""
         rgb, ir = img[..., 2::-1], img[..., 5:2:-1]
         missing = sample.metainfo.get('missing_modality')
@@ -354,7 +500,9 @@ class UniRGBIRInferencer:
             rgb, ir = (ir, ir) if missing == 'rgb' else (rgb, rgb)
         if self.task == 'det':
             panels = self.visualizer.draw_rgbir(
-                rgb, ir, sample, draw_gt=False, pred_score_thr=self.score_thr)
+                rgb, ir, sample, draw_gt=False,
+                pred_score_thr=self.score_thr
+                if pred_score_thr is None else pred_score_thr)
         else:
             panels = self.visualizer.draw_rgbir(rgb, ir, sample,
                                                 draw_gt=False)
@@ -364,23 +512,13 @@ class UniRGBIRInferencer:
                                        f'{missing.upper()} missing')
         return panels
 
-    def _save_prediction(self, sample, name: str, out_dir: str) -> None:
-        folder = osp.join(out_dir, 'preds')
+    def _save_prediction(self, sample, name: str, folder: str,
+                         pred_score_thr: Optional[float] = None) -> None:
+        """``folder/NAME.json`` (detection) or ``folder/NAME.png`` (label
+        map, grey saliency map) at the original resolution."""
         if self.task == 'det':
-            pred = sample.pred_instances
-            keep = pred.scores >= self.score_thr
-            classes = self.dataset_meta.get('classes', ())
-            labels = pred.labels[keep].tolist()
             with open(osp.join(folder, name + '.json'), 'w') as f:
-                json.dump(
-                    dict(
-                        bboxes=pred.bboxes[keep].tolist(),
-                        scores=pred.scores[keep].tolist(),
-                        labels=labels,
-                        classes=[
-                            classes[i] if i < len(classes) else str(i)
-                            for i in labels
-                        ]), f)
+                json.dump(self.pred2dict(sample, pred_score_thr), f)
         elif self.task == 'seg':
             label = sample.pred_sem_seg.data[0].cpu().numpy()
             mmcv.imwrite(label.astype(np.uint8),

@@ -321,3 +321,39 @@ def test_fusion_options_serve_pairs_and_single_images(pairs, tmp_path):
     assert (tmp_path / 'out' / 'preds' / '0000.json').is_file()
     only_ir = inf(None, ir)['predictions']['0000']
     assert only_ir.metainfo['missing_modality'] == 'rgb'
+
+
+def test_mmengine_inferencer_api_and_progress(det_checkpoint, pairs, tmp_path,
+                                              monkeypatch, capsys):
+    """A BaseInferencer with mmdet's options; folders show progress."""
+    from mmengine.infer import BaseInferencer
+
+    from mmunirgbir.apis import inferencer as module
+    assert issubclass(UniRGBIRInferencer, BaseInferencer)
+    tracked = []
+
+    def track(sequence, total=None, description=''):
+        tracked.append(total)
+        yield from sequence
+
+    monkeypatch.setattr(module, 'track', track)
+    inf = UniRGBIRInferencer(DEMO, det_checkpoint, score_thr=0.0)
+    res = inf(*pairs, out_dir=str(tmp_path / 'out'), batch_size=2,
+              return_datasamples=False, return_vis=True, no_save_vis=True,
+              print_result=True, pred_score_thr=0.5)
+    assert tracked == [2]  # 3 pairs in batches of 2
+    assert sorted(res['predictions']) == ['0000', '0001', '0002']
+    pred = res['predictions']['0000']
+    assert set(pred) == {'bboxes', 'scores', 'labels', 'classes'}
+    assert all(s >= 0.5 for s in pred['scores'])
+    assert res['visualization']['0000'].shape == (128, 3 * 160, 3)
+    assert not (tmp_path / 'out' / 'vis').exists()
+    assert len(os.listdir(tmp_path / 'out' / 'preds')) == 3
+    printed = [json.loads(line) for line in
+               capsys.readouterr().out.splitlines() if line.startswith('{')]
+    assert [p['name'] for p in printed] == ['0000', '0001', '0002']
+    inf(*pairs, out_dir=str(tmp_path / 'quiet'), no_save_pred=True,
+        progress=False)
+    assert tracked == [2]
+    assert not (tmp_path / 'quiet' / 'preds').exists()
+    assert len(os.listdir(tmp_path / 'quiet' / 'vis')) == 3
