@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """ONNX export: parity in ONNX Runtime and OpenVINO, dynamic sizes, tools."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -360,6 +361,28 @@ def test_two_stage_detector_exports_backbone_and_neck(tmp_path, llvip_pair):
     saved = np.load(tmp_path / 'out' / 'preds' /
                     f'{osp.splitext(name)[0]}.npz')
     assert len(saved.files) == 4
+    # two videos, frame by frame: vis.mp4 and one prediction per frame
+    videos = []
+    for modality in ('visible', 'infrared'):
+        frame = cv2.resize(cv2.imread(str(root / modality / name)),
+                           (160, 128))
+        videos.append(str(tmp_path / f'{modality}.avi'))
+        writer = cv2.VideoWriter(videos[-1], cv2.VideoWriter_fourcc(*'MJPG'),
+                                 5, (160, 128))
+        for shift in range(3):
+            writer.write(np.roll(frame, 4 * shift, axis=1))
+        writer.release()
+    onnx_infer.main([path, '--rgb', videos[0], '--ir', videos[1],
+                     '--out-dir', str(tmp_path / 'video')])
+    cap = cv2.VideoCapture(str(tmp_path / 'video' / 'vis.mp4'))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
+    assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 3 * 160
+    assert sorted(os.listdir(tmp_path / 'video' / 'preds')) == [
+        '000000.npz', '000001.npz', '000002.npz']
+    with pytest.raises(SystemExit):  # a video with an image
+        onnx_infer.main([path, '--rgb', videos[0], '--ir',
+                         str(root / 'infrared' / name), '--out-dir',
+                         str(tmp_path / 'bad')])
 
 
 def test_deploy_benchmark_runs_on_a_tiny_backbone():

@@ -4,14 +4,17 @@
     python tools/deployment/onnx_infer.py MODEL.onnx --rgb A --ir B \
         --out-dir OUT [--runtime onnxruntime|openvino] [--score-thr 0.3]
 
-A and B are two images or two folders (paired by file name; files without a
-partner are listed in OUT/unpaired.txt and skipped). Writes what
-``tools/infer.py`` writes: OUT/vis/NAME.png (RGB | IR | result) and
-OUT/preds/NAME.json (detection: boxes, scores, labels, class names) or
-OUT/preds/NAME.png (segmentation label map, grey saliency map), at the
-original resolution; a features-only file (two-stage detectors) writes
-OUT/preds/NAME.npz. Needs numpy, OpenCV, onnx and the chosen runtime only:
-neither torch nor mmdet, mmseg or mmcv is imported. For that reason it
+A and B are two images, two folders (paired by file name; files without a
+partner are listed in OUT/unpaired.txt and skipped) or two videos (read
+frame by frame in lockstep, up to the shorter one). Writes what
+``tools/infer.py`` writes: OUT/vis/NAME.png (RGB | IR | result; OUT/vis.mp4
+for videos) and OUT/preds/NAME.json (detection: boxes, scores, labels, class
+names) or OUT/preds/NAME.png (segmentation label map, grey saliency map), at
+the original resolution, NAME being the frame number for videos; a
+features-only file (two-stage detectors) writes OUT/preds/NAME.npz. Folders
+and videos show a progress bar (tqdm). Needs numpy, OpenCV, tqdm, onnx and
+the chosen runtime only: neither torch nor mmdet, mmseg or mmcv is
+imported. For that reason it
 repeats, on purpose, three small rules of the package: the 16-bit IR
 min-max of ``ir_to_uint8``, pairing by file stem and the inferencer's
 detection JSON.
@@ -21,12 +24,14 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.mpg', '.mpeg', '.webm')
 
 
 class OnnxRGBIRModel:
@@ -122,18 +127,57 @@ def read_pair(rgb_path: str, ir_path: str) -> Tuple[np.ndarray, np.ndarray]:
     for img, path in ((rgb, rgb_path), (ir, ir_path)):
         if img is None:
             raise OSError(f'cannot read image {path}')
+    return as_pair(rgb, ir, rgb_path, ir_path)
+
+
+def as_pair(rgb: np.ndarray, ir: np.ndarray, rgb_name: str,
+            ir_name: str) -> Tuple[np.ndarray, np.ndarray]:
+    """The IR image as grey uint8 (16-bit: per-image min-max, as the
+    training loader's default), checked to have the RGB image's size."""
     if ir.ndim == 3:
         ir = cv2.cvtColor(ir[..., :3], cv2.COLOR_BGR2GRAY)
-    if ir.dtype != np.uint8:  # 16-bit thermal: per-image min-max, as the
-        ir = ir.astype(np.float32)  # training loader's default
+    if ir.dtype != np.uint8:
+        ir = ir.astype(np.float32)
         lo, hi = float(ir.min()), float(ir.max())
         ir = np.clip((ir - lo) * (255. / max(hi - lo, 1e-6)), 0,
                      255).round().astype(np.uint8)
     if ir.shape[:2] != rgb.shape[:2]:
-        raise ValueError(f'RGB/IR size mismatch: {rgb_path} is '
-                         f'{rgb.shape[1]}x{rgb.shape[0]} but {ir_path} is '
+        raise ValueError(f'RGB/IR size mismatch: {rgb_name} is '
+                         f'{rgb.shape[1]}x{rgb.shape[0]} but {ir_name} is '
                          f'{ir.shape[1]}x{ir.shape[0]}')
     return rgb, ir
+
+
+def video_frames(rgb: str, ir: str) -> Tuple[Iterator[Tuple[str, np.ndarray,
+                                                          np.ndarray]],
+                                             int, float]:
+    """(frame name, BGR frame, grey IR frame) of two videos in lockstep,
+    the number of frames (the shorter video's) and the RGB video's rate."""
+    caps = [cv2.VideoCapture(p) for p in (rgb, ir)]
+    for cap, path in zip(caps, (rgb, ir)):
+        if not cap.isOpened():
+            raise OSError(f'cannot open video {path}')
+    counts = [int(c.get(cv2.CAP_PROP_FRAME_COUNT)) for c in caps]
+    if counts[0] != counts[1]:
+        print(f'{rgb} has {counts[0]} frames and {ir} {counts[1]}; '
+              'stopping at the shorter', file=sys.stderr)
+    fps = caps[0].get(cv2.CAP_PROP_FPS) or 25.
+
+    def frames():
+        index = 0
+        try:
+            while True:  # frame counts of some containers are estimates
+                (ok_a, a), (ok_b, b) = caps[0].read(), caps[1].read()
+                if not (ok_a and ok_b):
+                    return
+                yield (f'{index:06d}', *as_pair(a, b, f'{rgb}#{index}',
+                                                 f'{ir}#{index}'))
+                index += 1
+        finally:
+            for c in caps:
+                c.release()
+
+    return frames(), min(counts), fps
 
 
 def model_size(model: OnnxRGBIRModel, h: int, w: int) -> Tuple[int, int]:
@@ -248,7 +292,8 @@ def collect_pairs(rgb: str, ir: str) -> Tuple[List[Tuple[str, str, str]],
         if not osp.exists(p):
             raise FileNotFoundError(f'input not found: {p}')
     if osp.isdir(rgb) != osp.isdir(ir):
-        raise ValueError(f'give two images or two folders: {rgb}, {ir}')
+        raise ValueError(
+            f'give two images, two folders or two videos: {rgb}, {ir}')
     if not osp.isdir(rgb):
         return [(osp.splitext(osp.basename(rgb))[0], rgb, ir)], []
 
@@ -273,34 +318,62 @@ def collect_pairs(rgb: str, ir: str) -> Tuple[List[Tuple[str, str, str]],
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('model')
-    parser.add_argument('--rgb', required=True, help='RGB image or folder')
-    parser.add_argument('--ir', required=True, help='IR image or folder')
+    parser.add_argument('--rgb', required=True,
+                        help='RGB image, folder or video')
+    parser.add_argument('--ir', required=True,
+                        help='IR image, folder or video')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--runtime', choices=('onnxruntime', 'openvino'),
                         default='onnxruntime')
     parser.add_argument('--score-thr', type=float, default=0.3)
     args = parser.parse_args(argv)
+    videos = [p.lower().endswith(VIDEO_EXTENSIONS) for p in (args.rgb,
+                                                              args.ir)]
+    writer, unpaired = None, []
     try:
         model = OnnxRGBIRModel(args.model, args.runtime)
-        pairs, unpaired = collect_pairs(args.rgb, args.ir)
+        if any(videos):
+            if not all(videos):
+                raise ValueError('give two images, two folders or two '
+                                 f'videos: {args.rgb}, {args.ir}')
+            for p in (args.rgb, args.ir):
+                if not osp.exists(p):
+                    raise FileNotFoundError(f'input not found: {p}')
+            items, total, fps = video_frames(args.rgb, args.ir)
+        else:
+            pairs, unpaired = collect_pairs(args.rgb, args.ir)
+            items = ((name, *read_pair(a, b)) for name, a, b in pairs)
+            total = len(pairs)
         classes = json.loads(model.meta.get('classes', '[]'))
         for sub in ('vis', 'preds'):
             os.makedirs(osp.join(args.out_dir, sub), exist_ok=True)
-        for name, rgb_path, ir_path in pairs:
-            rgb, ir = read_pair(rgb_path, ir_path)
+        done = 0
+        for name, rgb, ir in tqdm(items, total=total, disable=total < 2,
+                                  desc='Inference'):
             out = predict(model, rgb, ir)
-            cv2.imwrite(
-                osp.join(args.out_dir, 'vis', name + '.png'),
-                visualise(model, rgb, ir, out, args.score_thr, classes))
+            vis = visualise(model, rgb, ir, out, args.score_thr, classes)
+            if any(videos):
+                if writer is None:
+                    writer = cv2.VideoWriter(
+                        osp.join(args.out_dir, 'vis.mp4'),
+                        cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                        (vis.shape[1], vis.shape[0]))
+                writer.write(vis)
+            else:
+                cv2.imwrite(osp.join(args.out_dir, 'vis', name + '.png'), vis)
             save_prediction(model, out,
                             osp.join(args.out_dir, 'preds', name),
                             args.score_thr, classes)
+            done += 1
     except (OSError, ValueError) as e:
         parser.exit(1, f'{parser.prog}: error: {e}\n')
+    finally:
+        if writer is not None:
+            writer.release()
     if unpaired:
         with open(osp.join(args.out_dir, 'unpaired.txt'), 'w') as f:
             f.write('\n'.join(unpaired) + '\n')
-    print(f'{len(pairs)} predictions written to {args.out_dir} with '
+    print(f'{done} predictions written to {args.out_dir} with '
           f'{args.runtime} ({len(unpaired)} unpaired files skipped)')
 
 
