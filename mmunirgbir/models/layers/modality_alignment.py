@@ -1,5 +1,5 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""Align the IR features to the RGB features before they are mixed."""
+"""Align the IR camera to the RGB camera before their features are mixed."""
 import math
 
 import torch
@@ -9,36 +9,52 @@ from mmengine.model import BaseModule
 
 
 class ModalityAlignment(BaseModule):
-    """One learned translation per image between two cameras' features.
+    """One learned translation per image between the two cameras.
 
-    Both feature maps are projected (1x1 convolution, one per modality,
-    equal at the start),
-    average-pooled by ``pool`` and normalised per position; their
-    correlation is summed over the image for every displacement in
-    ``[-max_displacement, max_displacement]^2`` (pooled pixels). A softmax
-    over displacements (learned temperature) gives the expected
-    displacement ``d`` of the IR content against the RGB content, and the IR
-    features are resampled at ``x + gate * d`` (bilinear, zero outside).
+    Two maps, one per modality, are compared at every displacement in
+    ``[-max_displacement, max_displacement]^2`` (pixels after average
+    pooling by ``pool``). A softmax over displacements (learned temperature)
+    gives the expected displacement ``d`` of the IR content against the RGB
+    content, and the IR features are resampled at ``x + gate * d``
+    (bilinear, zero outside). What is compared (``match``):
+
+    - ``'features'``: the two stems' feature maps, through learned 1x1
+      projections (one per modality, equal at the start), normalised per
+      position; the correlation is averaged over the image. Everything is
+      learned from the task's loss.
+    - ``'image_gradients'``: the two input images' gradient magnitudes
+      (Sobel of the standardised grey image, square root, so that a few
+      strong edges do not outweigh the many shared ones), as
+      ``registration_check.py`` compares them: edges are what visible and
+      thermal images share. Zero-mean maps, normalised correlation per
+      displacement. Nothing to learn but the temperature and the gate, so
+      the estimate is right from the first step.
+
     ``gate`` starts at 0: the untrained module leaves the IR features in
     place (up to the float rounding of the resampling grid). It is stored
     divided by ``gate_scale``: an optimiser such as AdamW moves a scalar by
     about its learning rate per step, and at 1e-3 a plain gate opened only
     to 0.17 in the demo's 384 steps.
 
-    The reach is ``max_displacement * pool`` feature pixels: with the
-    feature pool's stems at 1/4 of the input, the defaults (4, 2) reach
-    32 input pixels.
+    The reach is ``max_displacement * pool`` pixels of the compared maps:
+    with ``'features'`` on the feature pool's stems (1/4 of the input), the
+    defaults (4, 2) reach 32 input pixels; with ``'image_gradients'``
+    (input pixels), (8, 4) reach 32.
 
     Args:
-        channels (int): Channels of both feature maps. Defaults to 64.
-        proj_channels (int): Channels of the matching projections.
-            Defaults to 32.
+        channels (int): Channels of both feature maps (``'features'``).
+            Defaults to 64.
+        proj_channels (int): Channels of the matching projections
+            (``'features'``). Defaults to 32.
         max_displacement (int): Search radius, pooled pixels. Defaults to 4.
         pool (int): Average-pooling factor before matching. Defaults to 2.
         gate_scale (float): The gate is ``gate_scale`` times its parameter.
             Defaults to 10.
+        match (str): ``'features'`` or ``'image_gradients'``. Defaults to
+            ``'features'``.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
+    MATCHES = ('features', 'image_gradients')
 
     def __init__(self,
                  channels: int = 64,
@@ -46,20 +62,32 @@ class ModalityAlignment(BaseModule):
                  max_displacement: int = 4,
                  pool: int = 2,
                  gate_scale: float = 10.,
+                 match: str = 'features',
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if max_displacement < 1 or pool < 1:
             raise ValueError('max_displacement and pool must be >= 1, got '
                              f'{max_displacement} and {pool}')
-        self.rgb_proj = nn.Conv2d(channels, proj_channels, 1)
-        self.ir_proj = nn.Conv2d(channels, proj_channels, 1)
-        # the same projection for both at the start: matching begins as the
-        # correlation of the two stems' features themselves
-        self.ir_proj.load_state_dict(self.rgb_proj.state_dict())
+        if match not in self.MATCHES:
+            raise ValueError(f'match must be one of {self.MATCHES}, got '
+                             f'{match!r}')
+        self.match = match
+        if match == 'features':
+            self.rgb_proj = nn.Conv2d(channels, proj_channels, 1)
+            self.ir_proj = nn.Conv2d(channels, proj_channels, 1)
+            # the same projection for both at the start: matching begins as
+            # the correlation of the two stems' features themselves
+            self.ir_proj.load_state_dict(self.rgb_proj.state_dict())
+        else:
+            sobel = torch.tensor([[-1., 0., 1.], [-2., 0., 2.],
+                                  [-1., 0., 1.]])
+            self.register_buffer(
+                'sobel', torch.stack([sobel, sobel.t()])[:, None],
+                persistent=False)
         self.max_displacement = max_displacement
         self.pool = pool
-        # correlations of normalised features differ by hundredths between
-        # displacements: a sharp softmax from the start
+        # correlations differ by hundredths between displacements: a sharp
+        # softmax from the start
         self.log_temperature = nn.Parameter(torch.tensor(math.log(50.)))
         self.gate = nn.Parameter(torch.zeros(()))
         self.gate_scale = gate_scale
@@ -72,30 +100,53 @@ class ModalityAlignment(BaseModule):
             'displacements', torch.tensor(self.offsets, dtype=torch.float32),
             persistent=False)
 
+    def _edges(self, img: torch.Tensor) -> torch.Tensor:
+        """Square root of the gradient magnitude of the standardised grey
+        image, pooled and zero-mean, (B, 1, h, w)."""
+        grey = img.float().mean(1, keepdim=True)
+        grey = (grey - grey.mean((2, 3), keepdim=True)) / (
+            grey.std((2, 3), keepdim=True) + 1e-6)
+        grad = F.conv2d(F.pad(grey, (1, 1, 1, 1), mode='replicate'),
+                        self.sobel)
+        edges = F.avg_pool2d(
+            (grad.square().sum(1, keepdim=True) + 1e-6).sqrt().sqrt(),
+            self.pool)
+        return edges - edges.mean((2, 3), keepdim=True)
+
     def estimate(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
         """The IR content's displacement against RGB, (B, 2) as (dx, dy) in
-        pixels of the input feature maps."""
-        a = F.normalize(F.avg_pool2d(self.rgb_proj(rgb), self.pool), dim=1)
-        b = F.normalize(F.avg_pool2d(self.ir_proj(ir), self.pool), dim=1)
+        pixels of the inputs (stem features, or images for
+        ``'image_gradients'``)."""
+        if self.match == 'features':
+            a = F.normalize(F.avg_pool2d(self.rgb_proj(rgb), self.pool),
+                            dim=1)
+            b = F.normalize(F.avg_pool2d(self.ir_proj(ir), self.pool), dim=1)
+        else:
+            a, b = self._edges(rgb), self._edges(ir)
         r = self.max_displacement
         h, w = a.shape[-2:]
         b = F.pad(b, (r, r, r, r))
         costs = []
         for dx, dy in self.offsets:
             shifted = b[..., r + dy:r + dy + h, r + dx:r + dx + w]
-            costs.append((a * shifted).sum(1).mean((1, 2)))
+            if self.match == 'features':
+                costs.append((a * shifted).sum(1).mean((1, 2)))
+            else:
+                costs.append((a * shifted).sum((1, 2, 3)) / (
+                    a.square().sum((1, 2, 3)).sqrt() *
+                    shifted.square().sum((1, 2, 3)).sqrt() + 1e-6))
         cost = torch.stack(costs, -1)  # (B, D)
         prob = (cost * self.log_temperature.exp()).softmax(-1)
         return prob @ self.displacements * self.pool
 
     def displacement(self, rgb: torch.Tensor,
                      ir: torch.Tensor) -> torch.Tensor:
-        """The gated displacement, (B, 2) as (dx, dy) in pixels of the input
-        feature maps: the estimate times the gate (0 untrained)."""
+        """The gated displacement, (B, 2) as (dx, dy) in pixels of the
+        inputs: the estimate times the gate (0 untrained)."""
         return self.gate * self.gate_scale * self.estimate(rgb, ir)
 
     def forward(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
-        """The IR features moved onto the RGB features' grid."""
+        """The IR input moved onto the RGB input's grid."""
         return sample_displaced(ir, self.displacement(rgb, ir))
 
 

@@ -302,3 +302,39 @@ def test_injector_refuses_a_norm_its_pool_read_cannot_fold(norm):
     with pytest.raises(ValueError, match='folded LayerNorm'):
         SupplementaryFeatureInjector(embed_dims=32, num_heads=4,
                                      norm_cfg=cfg)
+
+
+def test_image_gradient_alignment_finds_a_shift_without_training():
+    """Matching the images' edges needs no training: a shifted copy of a
+    textured image is found at once; a flat image gives no displacement."""
+    torch.manual_seed(0)
+    align = ModalityAlignment(match='image_gradients', max_displacement=4,
+                              pool=4)
+    assert sum(p.numel() for p in align.parameters()) == 2  # temp., gate
+    rgb = F.avg_pool2d(torch.randn(2, 3, 96, 128), 3, 1, 1)
+    ir = torch.zeros_like(rgb)  # IR content 8 px right, 4 px up
+    ir[..., :-4, 8:] = rgb[..., 4:, :-8]
+    est = align.estimate(rgb, ir.mean(1, keepdim=True).expand_as(ir))
+    torch.testing.assert_close(est, torch.tensor([[8., -4.], [8., -4.]]),
+                               atol=0.5, rtol=0)
+    flat = align.estimate(torch.ones_like(rgb), torch.ones_like(ir))
+    assert flat.abs().max() < 0.5
+    with pytest.raises(ValueError, match='match must be one of'):
+        ModalityAlignment(match='pixels')
+
+
+def test_feature_pool_aligns_with_image_gradients():
+    """The pool moves its IR stem features by the image-level shift / 4 and
+    reports the shift in input pixels."""
+    torch.manual_seed(0)
+    mfp = MultiModalFeaturePool(
+        embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16),
+        alignment_cfg=dict(match='image_gradients', max_displacement=4,
+                           pool=4)).eval()
+    mfp.alignment.gate.data.fill_(1. / mfp.alignment.gate_scale)
+    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    ir = torch.zeros_like(rgb)
+    ir[..., 8:] = rgb[..., :-8]
+    with torch.no_grad():
+        _, shift = mfp.forward_pyramid(rgb, ir)
+    assert abs(shift[0, 0].item() - 8) < 0.5 and abs(shift[0, 1]) < 0.5
