@@ -69,7 +69,7 @@ setup(
     long_description_content_type='text/markdown',
     keywords='computer vision, RGB-IR, infrared, adapter, object detection, '
     'semantic segmentation, salient object detection',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'demo')),
+    packages=find_packages(exclude=('configs', 'tools', 'tests', 'tests.*', 'demo')),
     include_package_data=True,
     python_requires='>=3.8',
     install_requires=parse_requirements('runtime.txt'),
