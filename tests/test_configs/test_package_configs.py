@@ -96,9 +96,10 @@ def test_downstream_config_inherits_an_installed_wheel(tmp_path):
     subprocess.run([sys.executable, '-m', 'venv', '--system-site-packages',
                     '--without-pip', str(venv)], check=True)
     python = str(venv / 'bin' / 'python')
+    # --ignore-installed: leave this environment's own install alone
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q',
-                    '--prefix', str(venv), str(wheel)], check=True,
-                   capture_output=True)
+                    '--ignore-installed', '--prefix', str(venv), str(wheel)],
+                   check=True, capture_output=True)
     project = tmp_path / 'my_project'
     project.mkdir()
     (project / 'my_detector.py').write_text(
