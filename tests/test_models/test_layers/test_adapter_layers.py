@@ -323,6 +323,27 @@ def test_image_gradient_alignment_finds_a_shift_without_training():
         ModalityAlignment(match='pixels')
 
 
+def test_alignment_drops_estimates_without_a_distinct_peak():
+    """``peak_contrast``: a textured pair keeps its estimate whole, a pair
+    whose IR image shares nothing with RGB (noise) has it dropped to 0,
+    while without the option the noise gives some displacement."""
+    torch.manual_seed(0)
+    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    ir = torch.zeros_like(rgb)
+    ir[..., 8:] = rgb[..., :-8]
+    noise = F.avg_pool2d(torch.randn(1, 3, 96, 128), 9, 1, 4)
+    plain = ModalityAlignment(match='image_gradients', max_displacement=4,
+                              pool=4)
+    damped = ModalityAlignment(match='image_gradients', max_displacement=4,
+                               pool=4, peak_contrast=(0.15, 0.2))
+    torch.testing.assert_close(damped.estimate(rgb, ir),
+                               plain.estimate(rgb, ir))
+    assert plain.estimate(rgb, noise).abs().max() > 0.5
+    assert damped.estimate(rgb, noise).abs().max() == 0
+    with pytest.raises(ValueError, match='peak_contrast'):
+        ModalityAlignment(peak_contrast=(0.2, 0.1))
+
+
 def test_feature_pool_aligns_with_image_gradients():
     """The pool moves its IR stem features by the image-level shift / 4 and
     reports the shift in input pixels."""
