@@ -42,6 +42,10 @@ class ModalityAlignment(BaseModule):
     all displacements (flat, dark or textureless pairs), the estimate is
     dropped; above ``hi`` it is kept whole; linear in between.
 
+    ``min_shift`` leaves nearly registered pairs alone: an estimate shorter
+    than ``min_shift`` input pixels counts as 0, so the small offsets of an
+    "aligned" data set, which the model learns with, are not resampled.
+
     The reach is ``max_displacement * pool`` pixels of the compared maps:
     with ``'features'`` on the feature pool's stems (1/4 of the input), the
     defaults (4, 2) reach 32 input pixels; with ``'image_gradients'``
@@ -61,6 +65,8 @@ class ModalityAlignment(BaseModule):
         peak_contrast (tuple[float, float], optional): ``(lo, hi)``, peak
             minus mean correlation below which the estimate is dropped and
             above which it is kept whole. Defaults to None (always kept).
+        min_shift (float): Estimates shorter than this (input pixels) are
+            set to 0. Defaults to 0.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
     MATCHES = ('features', 'image_gradients')
@@ -73,6 +79,7 @@ class ModalityAlignment(BaseModule):
                  gate_scale: float = 10.,
                  match: str = 'features',
                  peak_contrast: Optional[Tuple[float, float]] = None,
+                 min_shift: float = 0.,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if max_displacement < 1 or pool < 1:
@@ -89,6 +96,9 @@ class ModalityAlignment(BaseModule):
                                  f'0 <= lo < hi, got {peak_contrast}')
             peak_contrast = (lo, hi)
         self.peak_contrast = peak_contrast
+        if min_shift < 0:
+            raise ValueError(f'min_shift must be >= 0, got {min_shift}')
+        self.min_shift = float(min_shift)
         if match == 'features':
             self.rgb_proj = nn.Conv2d(channels, proj_channels, 1)
             self.ir_proj = nn.Conv2d(channels, proj_channels, 1)
@@ -159,6 +169,9 @@ class ModalityAlignment(BaseModule):
             lo, hi = self.peak_contrast
             contrast = cost.amax(-1) - cost.mean(-1)
             shift = shift * ((contrast - lo) / (hi - lo)).clamp(0, 1)[:, None]
+        if self.min_shift > 0:
+            shift = shift * (shift.norm(dim=-1, keepdim=True) >=
+                             self.min_shift).to(shift.dtype)
         return shift
 
     def displacement(self, rgb: torch.Tensor,

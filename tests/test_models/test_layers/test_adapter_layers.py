@@ -344,6 +344,26 @@ def test_alignment_drops_estimates_without_a_distinct_peak():
         ModalityAlignment(peak_contrast=(0.2, 0.1))
 
 
+def test_alignment_leaves_nearly_registered_pairs_alone():
+    """``min_shift``: an 8-px shift is estimated as before, a 2-px one
+    counts as registered."""
+    torch.manual_seed(0)
+    rgb = F.avg_pool2d(torch.randn(2, 3, 96, 128), 3, 1, 1)
+    ir = torch.zeros_like(rgb)
+    ir[0, :, :, 8:] = rgb[0, :, :, :-8]
+    ir[1, :, :, 2:] = rgb[1, :, :, :-2]
+    plain = ModalityAlignment(match='image_gradients', max_displacement=4,
+                              pool=4)
+    dead = ModalityAlignment(match='image_gradients', max_displacement=4,
+                             pool=4, min_shift=4)
+    est, kept = plain.estimate(rgb, ir), dead.estimate(rgb, ir)
+    assert est[1, 0] > 1
+    torch.testing.assert_close(kept[0], est[0])
+    assert kept[1].abs().max() == 0
+    with pytest.raises(ValueError, match='min_shift'):
+        ModalityAlignment(min_shift=-1)
+
+
 def test_feature_pool_aligns_with_image_gradients():
     """The pool moves its IR stem features by the image-level shift / 4 and
     reports the shift in input pixels."""
