@@ -31,8 +31,10 @@ class ModalityAlignment(BaseModule):
       displacement. Nothing to learn but the temperature and the gate, so
       the estimate is right from the first step.
 
-    ``gate`` starts at 0: the untrained module leaves the IR features in
-    place (up to the float rounding of the resampling grid). It is stored
+    ``gate`` starts at ``gate_init``, 0 by default: the untrained module
+    leaves the IR features in place (up to the float rounding of the
+    resampling grid). ``'image_gradients'`` needs no training to be right,
+    so ``gate_init=1`` applies its estimate from the first step. It is stored
     divided by ``gate_scale``: an optimiser such as AdamW moves a scalar by
     about its learning rate per step, and at 1e-3 a plain gate opened only
     to 0.17 in the demo's 384 steps.
@@ -67,6 +69,8 @@ class ModalityAlignment(BaseModule):
             above which it is kept whole. Defaults to None (always kept).
         min_shift (float): Estimates shorter than this (input pixels) are
             set to 0. Defaults to 0.
+        gate_init (float): The gate's initial value. Defaults to 0 (the
+            untrained module is an identity).
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
     MATCHES = ('features', 'image_gradients')
@@ -80,6 +84,7 @@ class ModalityAlignment(BaseModule):
                  match: str = 'features',
                  peak_contrast: Optional[Tuple[float, float]] = None,
                  min_shift: float = 0.,
+                 gate_init: float = 0.,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if max_displacement < 1 or pool < 1:
@@ -116,7 +121,7 @@ class ModalityAlignment(BaseModule):
         # correlations differ by hundredths between displacements: a sharp
         # softmax from the start
         self.log_temperature = nn.Parameter(torch.tensor(math.log(50.)))
-        self.gate = nn.Parameter(torch.zeros(()))
+        self.gate = nn.Parameter(torch.tensor(gate_init / gate_scale))
         self.gate_scale = gate_scale
         # (dx, dy) as Python integers for the slicing (no tensor-to-number
         # conversion: the module exports to ONNX), and as a buffer for the

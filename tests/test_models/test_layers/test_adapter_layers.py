@@ -364,6 +364,22 @@ def test_alignment_leaves_nearly_registered_pairs_alone():
         ModalityAlignment(min_shift=-1)
 
 
+def test_alignment_gate_can_start_open():
+    """``gate_init=1``: the image-gradient estimate moves the IR image back
+    from the first step; the default gate (0) leaves it in place."""
+    torch.manual_seed(0)
+    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    ir = torch.zeros_like(rgb)
+    ir[..., 8:] = rgb[..., :-8]
+    kw = dict(match='image_gradients', max_displacement=4, pool=4)
+    shut, open_ = ModalityAlignment(**kw), ModalityAlignment(
+        **kw, gate_init=1.)
+    assert shut.displacement(rgb, ir).abs().max() == 0
+    torch.testing.assert_close(open_.displacement(rgb, ir),
+                               shut.estimate(rgb, ir))
+    assert (open_(rgb, ir) - rgb)[..., 8:-8].abs().max() < 0.05
+
+
 def test_feature_pool_aligns_with_image_gradients():
     """The pool moves its IR stem features by the image-level shift / 4 and
     reports the shift in input pixels."""
