@@ -4,8 +4,5 @@
 # features onto the RGB features before they are mixed (its gate starts at 0).
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16-misalign_simplefpn_1xb2-900i_msrs-dev.py']
 
-model = dict(
-    backbone=dict(
-        mfp_cfg=dict(
-            alignment_cfg=dict(
-                match='image_gradients', max_displacement=8, pool=4))))
+model = dict(backbone=dict(mfp_cfg=dict(alignment_cfg=dict(
+    match='image_gradients', max_displacement=8, pool=4))))

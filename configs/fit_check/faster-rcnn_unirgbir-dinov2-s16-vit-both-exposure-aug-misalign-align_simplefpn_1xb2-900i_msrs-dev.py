@@ -5,8 +5,5 @@
 # sees by the same shift (its gate starts at 0).
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16-vit-both-exposure-aug-misalign_simplefpn_1xb2-900i_msrs-dev.py']
 
-model = dict(
-    backbone=dict(
-        mfp_cfg=dict(
-            alignment_cfg=dict(
-                match='image_gradients', max_displacement=8, pool=4))))
+model = dict(backbone=dict(mfp_cfg=dict(alignment_cfg=dict(
+    match='image_gradients', max_displacement=8, pool=4))))

@@ -71,6 +71,35 @@ def test_report_is_the_mean_over_seeds_with_each_seed(tmp_path):
         tool.read_results([str(path)])
 
 
+def test_report_plots_the_shift_curves_of_the_models_that_have_them(
+        tmp_path):
+    """``--report --plot``: one curve per model with ir_shift_<k> results,
+    each the mean over its seeds; models without shifts are left out."""
+    import subprocess
+    import sys
+    tool = _tool()
+    rows = [_row('paper', 'fused', s, 0.3 + s / 10, 0.2, 0.1)
+            for s in (0, 1)] + [_row('paper', 'ir', 0, 0.5, 0.4, 0.5)]
+    for i, row in enumerate(rows[:2]):
+        row['metrics']['ir_shift_16'] = {'coco/bbox_mAP_50': 0.1 * (i + 1)}
+    means = tool.mean_over_seeds(rows)
+    assert list(means) == ['paper', 'paper (ir)']
+    assert means['paper']['clean']['coco/bbox_mAP_50'] == pytest.approx(0.35)
+    assert means['paper']['ir_shift_16']['coco/bbox_mAP_50'] == \
+        pytest.approx(0.15)
+    path, out = tmp_path / 'results.jsonl', tmp_path / 'curve.png'
+    path.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+    script = osp.join(REPO, 'tools/analysis_tools/generalisation_check.py')
+    subprocess.run([sys.executable, script, '--report', str(path), '--plot',
+                    str(out)], check=True, capture_output=True)
+    assert out.stat().st_size > 1000
+    path.write_text(json.dumps(rows[2]) + '\n')
+    proc = subprocess.run([sys.executable, script, '--report', str(path),
+                           '--plot', str(out)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 1 and 'no ir_shift_<k>' in proc.stderr
+
+
 def test_short_run_on_real_pairs_reports_day_and_night(dinov2_weights,
                                                        tmp_path):
     """A few real MSRS pairs, a few iterations: the whole path (train, every

@@ -59,20 +59,21 @@ def test_shift_curve_and_plot_of_several_runs(tmp_path):
     import json
     import subprocess
     import sys
-    tool = _tool()
+    from mmunirgbir.visualization.shift_curves import (plot_shift_curves,
+                                                       shift_curve)
     plain = {'clean': {'m': 0.8}, 'ir_shift_8': {'m': 0.4},
              'ir_shift_-8': {'m': 0.2}, 'ir_shift_0_16': {'m': 0.1},
              'rgb_missing': {'m': 0.5}}
     trained = {'clean': {'m': 0.8}, 'ir_shift_8': {'m': 0.75},
                'ir_shift_16': {'m': 0.7}}
     # clean is 0 px; 8 px left and right are averaged; (0, 16) is 16 px
-    assert tool.shift_curve(plain, 'm') == [(0.0, 0.8),
+    assert shift_curve(plain, 'm') == [(0.0, 0.8),
                                             (8.0, pytest.approx(0.3)),
                                             (16.0, 0.1)]
     with pytest.raises(ValueError, match="no metric 'x'"):
-        tool.shift_curve(plain, 'x')
+        shift_curve(plain, 'x')
     with pytest.raises(ValueError, match='at least one ir_shift'):
-        tool.plot_shift_curves({'a': {'clean': {'m': 1}}}, 'm',
+        plot_shift_curves({'a': {'clean': {'m': 1}}}, 'm',
                                str(tmp_path / 'x.png'))
     paths = []
     for name, results in (('plain', plain), ('trained', trained)):

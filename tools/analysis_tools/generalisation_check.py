@@ -20,7 +20,11 @@ Markdown table, the mean over seeds with each seed's value::
         configs/fit_check/faster-rcnn_unirgbir-dinov2-s16_simplefpn_1xb2-900i_msrs-dev.py \\
         --variants fused rgb ir --seeds 0 1 --work-dir work_dirs/gen
     python tools/analysis_tools/generalisation_check.py \\
-        --report work_dirs/gen/results.jsonl [--out docs/table.md]
+        --report work_dirs/gen/results.jsonl [--out docs/table.md] \\
+        [--plot shift_curve.png]
+
+``--plot`` draws the metric against the IR shift (``ir_shift_<k>``
+conditions), one curve per model, mean over seeds.
 """
 import argparse
 import copy
@@ -39,6 +43,7 @@ from mmengine.runner import Runner, TestLoop
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
 from mmunirgbir.evaluation import condition_transforms, with_condition
 from mmunirgbir.utils.config_walk import visit_dicts
+from mmunirgbir.visualization.shift_curves import plot_shift_curves
 
 VARIANTS = ('fused', 'rgb', 'ir')
 #: the conditions of the fusion issue, clean first
@@ -223,6 +228,28 @@ def markdown_report(rows: List[dict], metric: str = METRIC,
     return '\n'.join(lines)
 
 
+def mean_over_seeds(rows: List[dict]) -> Dict[str, Dict[str, dict]]:
+    """Every (name, variant)'s metrics under every condition, averaged over
+    its seeds, by ``name`` (``name (variant)`` for the baselines)."""
+    runs: Dict[str, List[dict]] = OrderedDict()
+    for row in rows:
+        label = row['name'] + (
+            f' ({row["variant"]})' if row['variant'] != 'fused' else '')
+        runs.setdefault(label, []).append(row['metrics'])
+    means = OrderedDict()
+    for label, seeds in runs.items():
+        means[label] = {
+            condition: {
+                key: statistics.mean(
+                    s[condition][key] for s in seeds
+                    if key in s.get(condition, {}))
+                for key in seeds[0][condition]
+            }
+            for condition in seeds[0]
+        }
+    return means
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description='Train on a real training set, test on unseen pairs '
@@ -245,10 +272,26 @@ def main() -> None:
     parser.add_argument('--metric', default=METRIC,
                         help=f'metric of the table (default {METRIC})')
     parser.add_argument('--out', help='also write the table to this file')
+    parser.add_argument('--plot', metavar='OUT.png',
+                        help='with --report: the metric against the IR '
+                        'shift, one curve per model that has ir_shift_<k> '
+                        'results (mean over seeds)')
     args = parser.parse_args()
     try:
+        if args.plot and not args.report:
+            parser.error('--plot goes with --report')
         if args.report:
-            table = markdown_report(read_results(args.report), args.metric)
+            rows = read_results(args.report)
+            table = markdown_report(rows, args.metric)
+            if args.plot:
+                curves = {
+                    label: runs
+                    for label, runs in mean_over_seeds(rows).items()
+                    if any(c.startswith('ir_shift_') for c in runs)
+                }
+                if not curves:
+                    raise ValueError('no ir_shift_<k> results to plot')
+                plot_shift_curves(curves, args.metric, args.plot)
         else:
             if not args.config:
                 parser.error('give a config, or --report FILES')
