@@ -1,10 +1,12 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """ONNX export of RGB-IR models: two raw images in, predictions out."""
+from .int8_quantization import calibration_batches, quantize_int8
 from .exportable import (BackboneExportable, RetinaNetExportable,
                          SegmentorExportable, build_exportable)
 from .onnx_export import (export_onnx, max_difference, onnxruntime_session,
                           run_onnxruntime)
 from .onnx_nms import exportable_batched_nms
+from .openvino_features import OpenVINOFeatures, compile_openvino
 from .pipeline_resize import config_test_resize
 from .raw_input import RawRGBIRInput
 
@@ -12,5 +14,7 @@ __all__ = [
     'BackboneExportable', 'RetinaNetExportable', 'SegmentorExportable',
     'build_exportable', 'export_onnx', 'max_difference', 'onnxruntime_session',
     'run_onnxruntime',
-    'exportable_batched_nms', 'config_test_resize', 'RawRGBIRInput'
+    'exportable_batched_nms', 'config_test_resize', 'RawRGBIRInput',
+    'OpenVINOFeatures', 'compile_openvino', 'calibration_batches',
+    'quantize_int8'
 ]

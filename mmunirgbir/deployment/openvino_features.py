@@ -1,0 +1,106 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""An exported feature graph, run by OpenVINO, in place of a model's
+backbone and neck, so that the model's own heads and evaluator measure what
+the graph (fp32, bf16 or INT8) costs in accuracy."""
+from typing import Dict, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+#: OpenVINO ``INFERENCE_PRECISION_HINT`` of each precision: INT8 graphs run
+#: their remaining (not quantised) operations in fp32
+PRECISION_HINTS = {'fp32': 'f32', 'bf16': 'bf16', 'int8': 'f32'}
+
+
+def compile_openvino(model, precision: str = 'fp32', threads: int = 0):
+    """An OpenVINO model (or a path to one) compiled for the CPU.
+
+    Args:
+        model: ``openvino.Model``, or a path to an ONNX / IR file.
+        precision (str): 'fp32', 'bf16', or 'int8' (a quantised model; its
+            other operations in fp32). Defaults to 'fp32'.
+        threads (int): Inference threads; 0 lets OpenVINO choose.
+    """
+    import openvino as ov
+    if precision not in PRECISION_HINTS:
+        raise ValueError(f'precision must be one of {list(PRECISION_HINTS)}'
+                         f', got {precision!r}')
+    config = {'INFERENCE_PRECISION_HINT': PRECISION_HINTS[precision]}
+    if threads:
+        config['INFERENCE_NUM_THREADS'] = int(threads)
+    return ov.Core().compile_model(model, 'CPU', config)
+
+
+def graph_feed(inputs: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
+               dtype=np.float32) -> Dict[str, np.ndarray]:
+    """The inputs of an exported graph that give back ``inputs``, the
+    normalised (B, 6, H, W) batch of an RGB-IR data preprocessor (its padding
+    included: zeros there are the mean pixel): raw 0-255 ``rgb``
+    (B, 3, H, W) in RGB order and grey ``ir`` (B, 1, H, W), as ``dtype``
+    (uint8 rounded)."""
+    raw = inputs.detach().float().cpu() * std.view(1, 6, 1, 1) + mean.view(
+        1, 6, 1, 1)
+    feed = dict(rgb=raw[:, :3].numpy(), ir=raw[:, 3:4].numpy())
+    if np.dtype(dtype) == np.uint8:
+        return {k: np.clip(np.rint(v), 0, 255).astype(np.uint8)
+                for k, v in feed.items()}
+    return {k: v.astype(dtype) for k, v in feed.items()}
+
+
+def input_dtype(model) -> type:
+    """numpy dtype of the ``rgb`` input of an OpenVINO (compiled) model."""
+    rgb = [i for i in model.inputs if i.get_any_name() == 'rgb']
+    if not rgb or {i.get_any_name() for i in model.inputs} != {'rgb', 'ir'}:
+        raise ValueError('the graph takes '
+                         f'{sorted(i.get_any_name() for i in model.inputs)}; '
+                         'a graph of pytorch2onnx.py takes rgb and ir')
+    return np.uint8 if rgb[0].get_element_type().to_dtype() == np.uint8 \
+        else np.float32
+
+
+class OpenVINOFeatures(nn.Module):
+    """A compiled feature graph (``pytorch2onnx.py`` of a two-stage detector,
+    or ``--backbone-only``) standing in for ``model.backbone`` (+ neck).
+
+    It takes what the model's data preprocessor gives the backbone (the
+    normalised 6-channel batch), turns it back into the raw pixels the graph
+    takes, and returns the graph's feature maps as tensors. Install it with
+    :meth:`replace_features`; the heads, the post-processing and the
+    evaluator stay the model's own.
+
+    Args:
+        compiled: An OpenVINO ``CompiledModel`` of the graph (inputs ``rgb``,
+            ``ir``, raw pixels in RGB order).
+        mean (Sequence[float]): The data preprocessor's 6 means.
+        std (Sequence[float]): Its 6 standard deviations.
+    """
+
+    def __init__(self, compiled, mean: Sequence[float],
+                 std: Sequence[float]) -> None:
+        super().__init__()
+        self.compiled = compiled
+        self.dtype = input_dtype(compiled)
+        self.register_buffer('mean', torch.as_tensor(mean, dtype=torch.float32
+                                                     ).flatten(),
+                             persistent=False)
+        self.register_buffer('std', torch.as_tensor(std, dtype=torch.float32
+                                                    ).flatten(),
+                             persistent=False)
+
+    def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        out = self.compiled(graph_feed(inputs, self.mean, self.std,
+                                       self.dtype))
+        return tuple(
+            torch.from_numpy(np.asarray(out[o])).to(inputs.device)
+            for o in self.compiled.outputs)
+
+    @staticmethod
+    def replace_features(model: nn.Module, compiled) -> nn.Module:
+        """``model`` with its backbone (and neck) replaced by the graph:
+        ``model.extract_feat`` then runs the graph. Returns the model."""
+        pre = model.data_preprocessor
+        model.backbone = OpenVINOFeatures(compiled, pre.mean, pre.std)
+        if getattr(model, 'neck', None) is not None:
+            model.neck = None
+        return model
