@@ -1,8 +1,8 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """ONNX export of RGB-IR models: two raw images in, predictions out."""
-from .int8_quantization import calibration_batches, quantize_int8
 from .exportable import (BackboneExportable, RetinaNetExportable,
                          SegmentorExportable, build_exportable)
+from .int8_quantization import calibration_batches, quantize_int8
 from .onnx_export import (export_onnx, max_difference, onnxruntime_session,
                           run_onnxruntime)
 from .onnx_nms import exportable_batched_nms
