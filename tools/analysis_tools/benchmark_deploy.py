@@ -8,7 +8,10 @@ It is exported once (static size, opset 18); then the three run in one
 process, alternating, medians of ``--runs`` after 2 warm-ups each. All fp32
 (OpenVINO told so: ``INFERENCE_PRECISION_HINT`` f32), plus
 ``openvino_native``: OpenVINO's own precision choice, bf16 on CPUs with
-AVX512-BF16 or AMX, which is not fp32 and is reported with its error.
+AVX512-BF16 or AMX, which is not fp32 and is reported with its error;
+``openvino_bf16`` (told bf16) and ``openvino_int8`` (NNCF post-training
+INT8, calibrated on the timed input: its speed; ``quantize.py`` measures
+the accuracy it costs on real pairs).
 Printed last, one JSON line: seconds per image of each, ``*_over_pytorch``
 ratios (target: <= 0.8 in at least one runtime) and the largest output
 difference of each runtime to PyTorch (features of magnitude about 1).
@@ -55,7 +58,8 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
     import onnxruntime as ort
     import openvino as ov
 
-    from mmunirgbir.deployment import export_onnx
+    from mmunirgbir.deployment import (compile_openvino, export_onnx,
+                                       quantize_int8)
     model = _Backbone(size_overrides).eval()
     g = torch.Generator().manual_seed(0)
     rgb = torch.randint(0, 256, (1, 3, *size), generator=g,
@@ -78,6 +82,15 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
         precision = native.get_property('INFERENCE_PRECISION_HINT')
         native_precision = getattr(precision, 'get_type_name',
                                    lambda: str(precision))()
+        bf16 = compile_openvino(path, 'bf16')
+        # INT8 (NNCF) calibrated on the input itself: its speed, not its
+        # accuracy (quantize.py measures that on real pairs)
+        pre = model.preprocess
+        with torch.no_grad():
+            calib = [pre(rgb, ir)]
+        int8 = compile_openvino(
+            quantize_int8(core.read_model(path), calib, pre.mean, pre.std),
+            'int8')
 
     def pytorch():
         with torch.no_grad():
@@ -89,6 +102,8 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
         'openvino': lambda: np.asarray(next(iter(compiled(feed).values()))),
         'openvino_native': lambda: np.asarray(
             next(iter(native(feed).values()))),
+        'openvino_bf16': lambda: np.asarray(next(iter(bf16(feed).values()))),
+        'openvino_int8': lambda: np.asarray(next(iter(int8(feed).values()))),
     }
     outputs = {}
     for name, run in runners.items():  # warm-ups
@@ -111,7 +126,7 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
         result[f'{name}_range_s'] = [round(min(times[name]), 4),
                                      round(max(times[name]), 4)]
     result['openvino_native_precision'] = native_precision
-    for name in ('onnxruntime', 'openvino', 'openvino_native'):
+    for name in list(runners)[1:]:
         result[f'{name}_over_pytorch'] = round(med[name] / med['pytorch'], 3)
         result[f'{name}_max_abs_diff'] = float(
             np.abs(outputs[name] - outputs['pytorch']).max())
@@ -124,8 +139,9 @@ def main() -> None:
     parser.add_argument('--opset', type=int, default=18)
     args = parser.parse_args()
     result = measure(args.runs, opset=args.opset)
-    for name in ('pytorch', 'onnxruntime', 'openvino', 'openvino_native'):
-        print(f'{name:<12}{result[name + "_s"] * 1e3:>9.1f} ms')
+    for name in ('pytorch', 'onnxruntime', 'openvino', 'openvino_native',
+                 'openvino_bf16', 'openvino_int8'):
+        print(f'{name:<16}{result[name + "_s"] * 1e3:>9.1f} ms')
     print(json.dumps(result))
 
 
