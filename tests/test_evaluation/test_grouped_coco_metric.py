@@ -59,3 +59,12 @@ def test_empty_group_is_missing_not_zero():
     assert not any(k.startswith('coco/dusk/') for k in out)
     with pytest.raises(ValueError, match='at least one group'):
         GroupedCocoMetric(groups={})
+
+
+def test_evaluates_again_with_the_same_metric():
+    """A second evaluation (the next validation, a second test run) builds
+    its ground truth from its samples again."""
+    metric = GroupedCocoMetric(groups=dict(day='D$', night='N$'),
+                               metric='bbox')
+    first = _evaluate(metric)
+    assert _evaluate(metric) == first

@@ -57,6 +57,11 @@ class GroupedCocoMetric(CocoMetric):
                     f'{name}/{k}': v
                     for k, v in self._compute(subset).items()
                 })
+        if self._gt_from_samples:
+            # CocoMetric.process keeps the ground truth only while it has no
+            # COCO api: the next evaluation (the next validation, another
+            # test run) needs it again
+            self._coco_api = None
         return metrics
 
     def _compute(self, results: list) -> dict:
