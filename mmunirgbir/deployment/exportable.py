@@ -7,6 +7,7 @@ parts run after it. What a wrapper exports is in its ``exported`` text (the
 export tool prints it); ``task`` and ``output_names`` describe the graph for
 ``tools/deployment/onnx_infer.py``.
 """
+import copy
 from typing import Dict, List, Tuple
 
 import torch
@@ -82,9 +83,14 @@ class SegmentorExportable(_RGBIRExportable):
         self.exported = ('the whole segmentor (backbone, neck, decode head, '
                          'resize to the input; auxiliary heads are training '
                          'only)')
-        for module in model.modules():
-            if isinstance(module, Upsample):
-                _keep_upsample_symbolic(module)
+        # the export's own copy: the user's model stays as it is
+        self.model = copy.deepcopy(model)
+        for name, module in list(self.model.named_modules()):
+            if isinstance(module, Upsample) and _IntegerScaleUpsample.fits(
+                    module):
+                parent, _, child = name.rpartition('.')
+                self.model.get_submodule(parent)._modules[child] = \
+                    _IntegerScaleUpsample(module)
 
     def forward(self, rgb: torch.Tensor, ir: torch.Tensor):
         x = self.preprocess(rgb, ir)
@@ -197,20 +203,26 @@ class RetinaNetExportable(_RGBIRExportable):
         return dict(super().metadata(), score_thr=str(self.score_thr))
 
 
-def _keep_upsample_symbolic(module: Upsample) -> None:
-    """mmseg's ``Upsample`` computes its size as ``int(size * scale)``,
-    which fixes the size in a dynamic export; for an integer scale the size
-    ``size * scale`` is the same number and stays symbolic."""
-    scale = module.scale_factor
-    if module.size or not float(scale).is_integer():
-        return
-    scale = int(scale)
+class _IntegerScaleUpsample(nn.Module):
+    """mmseg's ``Upsample`` for the export: it computes its size as
+    ``int(size * scale)``, which fixes the size in a dynamic export; for an
+    integer scale ``size * scale`` is the same number and stays symbolic."""
 
-    def forward(x):
-        size = [t * scale for t in x.shape[-2:]]
-        return F.interpolate(x, size, None, module.mode, module.align_corners)
+    def __init__(self, upsample: Upsample) -> None:
+        super().__init__()
+        self.scale = int(upsample.scale_factor)
+        self.mode = upsample.mode
+        self.align_corners = upsample.align_corners
 
-    module.forward = forward
+    @staticmethod
+    def fits(upsample: Upsample) -> bool:
+        scale = upsample.scale_factor
+        return not upsample.size and isinstance(
+            scale, float) and scale.is_integer()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size = [t * self.scale for t in x.shape[-2:]]
+        return F.interpolate(x, size, None, self.mode, self.align_corners)
 
 
 def build_exportable(model: nn.Module, channel_order: str = 'rgb',

@@ -234,6 +234,12 @@ def test_segmentor_export_end_to_end(task, tmp_path, llvip_pair):
     inferencer = UniRGBIRInferencer(config, ckpt)
     exportable = build_exportable(inferencer.model.eval())
     assert exportable.task == task
+    # the export works on its own copy: the user's model is not patched
+    from mmseg.models.utils import Upsample
+    upsamples = [m for m in inferencer.model.modules()
+                 if isinstance(m, Upsample)]
+    assert upsamples and exportable.model is not inferencer.model
+    assert not any('forward' in vars(m) for m in upsamples)
     with torch.no_grad():
         expected = [t.numpy() for t in exportable(rgb, ir)]
     for got in (run_onnxruntime(onnx_path, rgb.numpy(), ir.numpy()),
