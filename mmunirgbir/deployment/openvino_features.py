@@ -8,9 +8,14 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-#: OpenVINO ``INFERENCE_PRECISION_HINT`` of each precision: INT8 graphs run
-#: their remaining (not quantised) operations in fp32
-PRECISION_HINTS = {'fp32': 'f32', 'bf16': 'bf16', 'int8': 'f32'}
+#: OpenVINO ``INFERENCE_PRECISION_HINT`` of each precision: an INT8 graph
+#: runs its remaining (not quantised) operations in fp32, or in bf16
+PRECISION_HINTS = {
+    'fp32': 'f32',
+    'bf16': 'bf16',
+    'int8': 'f32',
+    'int8_bf16': 'bf16'
+}
 
 
 def compile_openvino(model, precision: str = 'fp32', threads: int = 0):
@@ -18,8 +23,9 @@ def compile_openvino(model, precision: str = 'fp32', threads: int = 0):
 
     Args:
         model: ``openvino.Model``, or a path to an ONNX / IR file.
-        precision (str): 'fp32', 'bf16', or 'int8' (a quantised model; its
-            other operations in fp32). Defaults to 'fp32'.
+        precision (str): 'fp32', 'bf16', 'int8' (a quantised model; its
+            other operations in fp32) or 'int8_bf16' (its other operations
+            in bf16). Defaults to 'fp32'.
         threads (int): Inference threads; 0 lets OpenVINO choose.
     """
     import openvino as ov

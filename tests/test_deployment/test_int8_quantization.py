@@ -89,7 +89,8 @@ def test_quantize_tool_writes_int8_and_measures_each_precision(
     assert summary['time_shape'] == [128, 160]  # a fixed graph: its size
     results = summary['results']
     assert list(results) == ['pytorch_fp32', 'openvino_fp32',
-                             'openvino_bf16', 'openvino_int8']
+                             'openvino_bf16', 'openvino_int8',
+                             'openvino_int8_bf16']
     for r in results.values():
         assert 0 <= r['metric'] <= 1 and r['time_s'] > 0
     assert results['pytorch_fp32']['drop_points'] == 0

@@ -9,9 +9,10 @@ process, alternating, medians of ``--runs`` after 2 warm-ups each. All fp32
 (OpenVINO told so: ``INFERENCE_PRECISION_HINT`` f32), plus
 ``openvino_native``: OpenVINO's own precision choice, bf16 on CPUs with
 AVX512-BF16 or AMX, which is not fp32 and is reported with its error;
-``openvino_bf16`` (told bf16) and ``openvino_int8`` (NNCF post-training
-INT8, calibrated on the timed input: its speed; ``quantize.py`` measures
-the accuracy it costs on real pairs).
+``openvino_bf16`` (told bf16), ``openvino_int8`` (NNCF post-training INT8,
+calibrated on the timed input: its speed; ``quantize.py`` measures the
+accuracy it costs on real pairs) and ``openvino_int8_bf16`` (its other
+operations in bf16).
 Printed last, one JSON line: seconds per image of each, ``*_over_pytorch``
 ratios (target: <= 0.8 in at least one runtime) and the largest output
 difference of each runtime to PyTorch (features of magnitude about 1).
@@ -88,9 +89,10 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
         pre = model.preprocess
         with torch.no_grad():
             calib = [pre(rgb, ir)]
-        int8 = compile_openvino(
-            quantize_int8(core.read_model(path), calib, pre.mean, pre.std),
-            'int8')
+        quantized = quantize_int8(core.read_model(path), calib, pre.mean,
+                                  pre.std)
+        int8 = compile_openvino(quantized, 'int8')
+        int8_bf16 = compile_openvino(quantized, 'int8_bf16')
 
     def pytorch():
         with torch.no_grad():
@@ -104,6 +106,8 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
             next(iter(native(feed).values()))),
         'openvino_bf16': lambda: np.asarray(next(iter(bf16(feed).values()))),
         'openvino_int8': lambda: np.asarray(next(iter(int8(feed).values()))),
+        'openvino_int8_bf16': lambda: np.asarray(
+            next(iter(int8_bf16(feed).values()))),
     }
     outputs = {}
     for name, run in runners.items():  # warm-ups
@@ -140,7 +144,7 @@ def main() -> None:
     args = parser.parse_args()
     result = measure(args.runs, opset=args.opset)
     for name in ('pytorch', 'onnxruntime', 'openvino', 'openvino_native',
-                 'openvino_bf16', 'openvino_int8'):
+                 'openvino_bf16', 'openvino_int8', 'openvino_int8_bf16'):
         print(f'{name:<16}{result[name + "_s"] * 1e3:>9.1f} ms')
     print(json.dumps(result))
 

@@ -11,7 +11,8 @@ INT8 model is written as OpenVINO IR (``.xml`` + ``.bin``).
 
 With ``--checkpoint`` (the checkpoint the graph was exported from), the
 tool also measures the accuracy and speed of PyTorch fp32 and of the graph
-in OpenVINO fp32, bf16 and INT8: the config's test set and evaluator, with
+in OpenVINO fp32, bf16 and INT8 (the other operations in fp32, or in
+bf16: ``int8_bf16``): the config's test set and evaluator, with
 the graph in place of the model's backbone and neck and the model's own
 heads after it. That needs a feature graph, i.e. the export of a two-stage
 detector or a ``--backbone-only`` export. Times are medians of ``--runs``
@@ -158,7 +159,8 @@ def main() -> None:
     print(f'wrote {out}: INT8, calibrated on {len(batches)} {args.split} '
           f'pairs of {osp.basename(args.config)}')
     if args.checkpoint:
-        m = measure(args, cfg, dict(fp32=fp32, bf16=fp32, int8=int8))
+        m = measure(args, cfg,
+                    dict(fp32=fp32, bf16=fp32, int8=int8, int8_bf16=int8))
         print(f'{"":<16}{m["metric"]:>20}{"drop (points)":>15}'
               f'{"time":>10}{"vs PyTorch":>12}')
         for name, r in m['results'].items():
