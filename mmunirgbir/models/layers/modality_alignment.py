@@ -34,10 +34,13 @@ class ModalityAlignment(BaseModule):
     ``gate`` starts at ``gate_init``, 0 by default: the untrained module
     leaves the IR features in place (up to the float rounding of the
     resampling grid). ``'image_gradients'`` needs no training to be right,
-    so ``gate_init=1`` applies its estimate from the first step. It is stored
-    divided by ``gate_scale``: an optimiser such as AdamW moves a scalar by
-    about its learning rate per step, and at 1e-3 a plain gate opened only
-    to 0.17 in the demo's 384 steps.
+    so ``gate_init=1`` applies its estimate from the first step, and
+    ``learn_gate=False`` keeps it there: on registered training pairs the
+    only estimates past ``min_shift`` are the wrong ones (dark, flat
+    pairs), and a learned gate closes (msrs_dev: from 1 to 0.02 in 900
+    steps). The gate is stored divided by ``gate_scale``: an optimiser such
+    as AdamW moves a scalar by about its learning rate per step, and at 1e-3
+    a plain gate opened only to 0.17 in the demo's 384 steps.
 
     ``peak_contrast=(lo, hi)`` damps unreliable estimates: where the
     correlation peak stands less than ``lo`` above the mean correlation over
@@ -71,6 +74,7 @@ class ModalityAlignment(BaseModule):
             set to 0. Defaults to 0.
         gate_init (float): The gate's initial value. Defaults to 0 (the
             untrained module is an identity).
+        learn_gate (bool): Whether the gate trains. Defaults to True.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
     MATCHES = ('features', 'image_gradients')
@@ -85,6 +89,7 @@ class ModalityAlignment(BaseModule):
                  peak_contrast: Optional[Tuple[float, float]] = None,
                  min_shift: float = 0.,
                  gate_init: float = 0.,
+                 learn_gate: bool = True,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if max_displacement < 1 or pool < 1:
@@ -121,7 +126,11 @@ class ModalityAlignment(BaseModule):
         # correlations differ by hundredths between displacements: a sharp
         # softmax from the start
         self.log_temperature = nn.Parameter(torch.tensor(math.log(50.)))
-        self.gate = nn.Parameter(torch.tensor(gate_init / gate_scale))
+        gate = torch.tensor(gate_init / gate_scale)
+        if learn_gate:
+            self.gate = nn.Parameter(gate)
+        else:  # held where it starts (a buffer: same checkpoint key)
+            self.register_buffer('gate', gate)
         self.gate_scale = gate_scale
         # (dx, dy) as Python integers for the slicing (no tensor-to-number
         # conversion: the module exports to ONNX), and as a buffer for the

@@ -366,7 +366,8 @@ def test_alignment_leaves_nearly_registered_pairs_alone():
 
 def test_alignment_gate_can_start_open():
     """``gate_init=1``: the image-gradient estimate moves the IR image back
-    from the first step; the default gate (0) leaves it in place."""
+    from the first step; the default gate (0) leaves it in place;
+    ``learn_gate=False`` holds the gate."""
     torch.manual_seed(0)
     rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
     ir = torch.zeros_like(rgb)
@@ -378,6 +379,11 @@ def test_alignment_gate_can_start_open():
     torch.testing.assert_close(open_.displacement(rgb, ir),
                                shut.estimate(rgb, ir))
     assert (open_(rgb, ir) - rgb)[..., 8:-8].abs().max() < 0.05
+    # held open: not a parameter, but saved under the same key
+    held = ModalityAlignment(**kw, gate_init=1., learn_gate=False)
+    assert [n for n, _ in held.named_parameters()] == ['log_temperature']
+    assert set(held.state_dict()) == set(open_.state_dict())
+    torch.testing.assert_close(held(rgb, ir), open_(rgb, ir))
 
 
 def test_feature_pool_aligns_with_image_gradients():
