@@ -89,8 +89,8 @@ class SegmentorExportable(_RGBIRExportable):
             if isinstance(module, Upsample) and _IntegerScaleUpsample.fits(
                     module):
                 parent, _, child = name.rpartition('.')
-                self.model.get_submodule(parent)._modules[child] = \
-                    _IntegerScaleUpsample(module)
+                setattr(self.model.get_submodule(parent), child,
+                        _IntegerScaleUpsample(module))
 
     def forward(self, rgb: torch.Tensor, ir: torch.Tensor):
         x = self.preprocess(rgb, ir)

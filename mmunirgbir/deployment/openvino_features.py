@@ -56,13 +56,12 @@ def graph_feed(inputs: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
 
 def input_dtype(model) -> type:
     """numpy dtype of the ``rgb`` input of an OpenVINO (compiled) model."""
-    rgb = [i for i in model.inputs if i.get_any_name() == 'rgb']
-    if not rgb or {i.get_any_name() for i in model.inputs} != {'rgb', 'ir'}:
-        raise ValueError('the graph takes '
-                         f'{sorted(i.get_any_name() for i in model.inputs)}; '
-                         'a graph of pytorch2onnx.py takes rgb and ir')
-    return np.uint8 if rgb[0].get_element_type().to_dtype() == np.uint8 \
-        else np.float32
+    inputs = {i.get_any_name(): i for i in model.inputs}
+    if set(inputs) != {'rgb', 'ir'}:
+        raise ValueError(f'the graph takes {sorted(inputs)}; a graph of '
+                         'pytorch2onnx.py takes rgb and ir')
+    return np.uint8 if inputs['rgb'].get_element_type().to_dtype(
+    ) == np.uint8 else np.float32
 
 
 class OpenVINOFeatures(nn.Module):

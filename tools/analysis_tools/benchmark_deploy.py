@@ -98,16 +98,19 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
         with torch.no_grad():
             return model(rgb, ir).numpy()
 
+    def first_output(compiled_model):
+        return lambda: np.asarray(
+            next(iter(compiled_model(feed).values())))
+
     runners = {
         'pytorch': pytorch,
         'onnxruntime': lambda: session.run(None, feed)[0],
-        'openvino': lambda: np.asarray(next(iter(compiled(feed).values()))),
-        'openvino_native': lambda: np.asarray(
-            next(iter(native(feed).values()))),
-        'openvino_bf16': lambda: np.asarray(next(iter(bf16(feed).values()))),
-        'openvino_int8': lambda: np.asarray(next(iter(int8(feed).values()))),
-        'openvino_int8_bf16': lambda: np.asarray(
-            next(iter(int8_bf16(feed).values()))),
+        **{
+            f'openvino{suffix}': first_output(m)
+            for suffix, m in (('', compiled), ('_native', native),
+                              ('_bf16', bf16), ('_int8', int8),
+                              ('_int8_bf16', int8_bf16))
+        },
     }
     outputs = {}
     for name, run in runners.items():  # warm-ups
@@ -143,9 +146,10 @@ def main() -> None:
     parser.add_argument('--opset', type=int, default=18)
     args = parser.parse_args()
     result = measure(args.runs, opset=args.opset)
-    for name in ('pytorch', 'onnxruntime', 'openvino', 'openvino_native',
-                 'openvino_bf16', 'openvino_int8', 'openvino_int8_bf16'):
-        print(f'{name:<16}{result[name + "_s"] * 1e3:>9.1f} ms')
+    suffix = '_over_pytorch'
+    for name in ['pytorch'] + [
+            k[:-len(suffix)] for k in result if k.endswith(suffix)]:
+        print(f'{name:<20}{result[name + "_s"] * 1e3:>9.1f} ms')
     print(json.dumps(result))
 
 
