@@ -1,20 +1,26 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """ONNX export of RGB-IR models: two raw images in, predictions out."""
-from .exportable import (BackboneExportable, RetinaNetExportable,
-                         SegmentorExportable, build_exportable)
+from .detector_exportable import (RetinaNetExportable,
+                                  TwoStageDetectorExportable)
+from .exportable import (BackboneExportable, SegmentorExportable,
+                         build_exportable)
 from .int8_quantization import calibration_batches, quantize_int8
 from .onnx_export import (export_onnx, max_difference, onnxruntime_session,
                           run_onnxruntime)
-from .onnx_nms import exportable_batched_nms
+from .onnx_nms import exportable_batched_nms, per_image_nms
+from .onnx_roi_align import exportable_roi_align, multi_level_roi_features
 from .openvino_features import OpenVINOFeatures, compile_openvino
 from .pipeline_resize import config_test_resize
 from .raw_input import RawRGBIRInput
+from .rgbir_exportable import RGBIRExportable
 
 __all__ = [
-    'BackboneExportable', 'RetinaNetExportable', 'SegmentorExportable',
+    'RGBIRExportable', 'BackboneExportable', 'RetinaNetExportable',
+    'TwoStageDetectorExportable', 'SegmentorExportable',
     'build_exportable', 'export_onnx', 'max_difference', 'onnxruntime_session',
     'run_onnxruntime',
-    'exportable_batched_nms', 'config_test_resize', 'RawRGBIRInput',
+    'exportable_batched_nms', 'per_image_nms', 'exportable_roi_align',
+    'multi_level_roi_features', 'config_test_resize', 'RawRGBIRInput',
     'OpenVINOFeatures', 'compile_openvino', 'calibration_batches',
     'quantize_int8'
 ]

@@ -76,7 +76,12 @@ def export_onnx(module: torch.nn.Module,
 def onnxruntime_session(path: str):
     """An ONNX Runtime CPU session of the exported file."""
     import onnxruntime as ort
-    return ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    options = ort.SessionOptions()
+    # errors only: the detector graphs' data-dependent sizes make ONNX
+    # Runtime warn about buffer reuse on every run
+    options.log_severity_level = 3
+    return ort.InferenceSession(
+        path, options, providers=['CPUExecutionProvider'])
 
 
 def run_onnxruntime(model, rgb: np.ndarray,

@@ -41,7 +41,7 @@ test_evaluator = val_evaluator
 """)
     ckpt = write_random_checkpoint(str(config), str(tmp / 'demo.pth'))
     model = UniRGBIRInferencer(str(config), ckpt).model.cpu().eval()
-    exportable = build_exportable(model)
+    exportable = build_exportable(model, backbone_only=True)
     g = torch.Generator().manual_seed(0)
     rgb = torch.randint(0, 256, (1, 3, 128, 160), generator=g,
                         dtype=torch.uint8)

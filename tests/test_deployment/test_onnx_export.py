@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """ONNX export: parity in ONNX Runtime and OpenVINO, dynamic sizes, tools."""
+import json
 import os
 import os.path as osp
 import subprocess
@@ -25,6 +26,9 @@ SOD = REPO / ('configs/unirgbir_seg/'
 RETINA = REPO / ('configs/unirgbir/'
                  'retinanet_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_'
                  'flir-aligned.py')
+CASCADE = REPO / ('configs/unirgbir/'
+                   'cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_'
+                   'flir-aligned.py')
 DEMO = REPO / ('configs/demo/'
                'faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_'
                'synthetic-rgbir.py')
@@ -140,6 +144,16 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
         x = model.preprocess(rgb, ir)
         assert not torch.allclose(
             model.backbone(x)[1], model.backbone.forward_foundation(x)[1])
+    # onnx_infer.py writes a features-only file's outputs as .npz
+    pair = {}
+    for modality, channels in (('rgb', 3), ('ir', 1)):
+        pair[modality] = str(tmp_path / f'{modality}.png')
+        cv2.imwrite(pair[modality], rgb[0, :channels].permute(1, 2, 0).numpy())
+    load_tool('deployment/onnx_infer.py').main(
+        [path, '--rgb', pair['rgb'], '--ir', pair['ir'], '--out-dir',
+         str(tmp_path / 'out')])
+    saved = np.load(tmp_path / 'out' / 'preds' / 'rgb.npz')
+    assert sorted(saved.files) == ['stage0', 'stage1']
 
 
 @pytest.mark.parametrize('kwargs', [
@@ -284,9 +298,58 @@ def _iou(a, b):
     return inter / (area(a) + area(b) - inter)
 
 
+def _batch_of_two(llvip_pair):
+    """The real pair and its mirror image, as one batch."""
+    rgb, ir, _, _ = llvip_pair
+    return torch.cat([rgb, rgb.flip(-1)]), torch.cat([ir, ir.flip(-1)])
+
+
+def _mmdet_predictions(model, exportable, rgb, ir):
+    """mmdet's own ``predict`` on the graph's normalised input."""
+    from mmdet.structures import DetDataSample
+    x = exportable.preprocess(rgb, ir)
+    meta = dict(img_shape=tuple(rgb.shape[-2:]),
+                ori_shape=tuple(rgb.shape[-2:]), scale_factor=(1., 1.),
+                pad_shape=tuple(x.shape[-2:]), batch_input_shape=tuple(
+                    x.shape[-2:]))
+    samples = [DetDataSample(metainfo=meta) for _ in range(len(rgb))]
+    with torch.no_grad():
+        return [s.pred_instances for s in model.predict(x, samples, False)]
+
+
+def _assert_graph_is_mmdet(outputs, predictions):
+    """The exportable's (boxes, scores, labels, batch_index) are mmdet's
+    predictions, image by image, in mmdet's order."""
+    boxes, scores, labels, index = (t.numpy() for t in outputs)
+    assert np.all(np.diff(index) >= 0)  # by image
+    for i, ref in enumerate(predictions):
+        mine = index == i
+        np.testing.assert_array_equal(labels[mine], ref.labels.numpy())
+        np.testing.assert_allclose(boxes[mine], ref.bboxes.numpy(),
+                                   atol=1e-3)
+        np.testing.assert_allclose(scores[mine], ref.scores.numpy(),
+                                   atol=1e-5)
+
+
+def _assert_same_detections(got, expected, score_thr):
+    """Each detection above ``score_thr`` on either side has a partner on
+    the other: same image and label, IoU > 0.99, scores within 1e-3."""
+    got = [np.asarray(t) for t in got]
+    expected = [t.numpy() for t in expected]
+    for a, b in ((got, expected), (expected, got)):
+        for box, score, label, image in zip(*a):
+            if score <= score_thr + 1e-3:
+                continue
+            partner = ((b[2] == label) & (b[3] == image) &
+                       (np.abs(b[1] - score) <= 1e-3))
+            assert any(_iou(box, other) > 0.99 for other in b[0][partner]), (
+                f'no partner for {box} {score} class {label} image {image}')
+
+
 def test_retinanet_export_same_detections(tmp_path, llvip_pair):
-    """RetinaNet end to end: ONNX Runtime's and OpenVINO's detections on a
-    real LLVIP pair are PyTorch's, and PyTorch's are mmdet's own."""
+    """RetinaNet end to end for a batch: ONNX Runtime's and OpenVINO's
+    detections on real LLVIP pairs are PyTorch's, and PyTorch's are mmdet's
+    own."""
     config = _tiny_config(tmp_path, TINY_RETINA, RETINA)
     # class biases 0: an untrained head then scores about 0.5, above
     # score_thr, so that there are detections to compare
@@ -295,72 +358,85 @@ def test_retinanet_export_same_detections(tmp_path, llvip_pair):
     inferencer = UniRGBIRInferencer(config, ckpt)
     exportable = build_exportable(inferencer.model.eval())
     assert exportable.task == 'det' and 'NMS' in exportable.exported
-    rgb, ir, _, _ = llvip_pair
+    rgb, ir = _batch_of_two(llvip_pair)
     path = str(tmp_path / 'retina.onnx')
-    export_onnx(exportable, (rgb, ir), path)
+    export_onnx(exportable, (rgb[:1], ir[:1]), path)
     with torch.no_grad():
-        boxes, scores, labels = (t.numpy() for t in exportable(rgb, ir))
-        # mmdet's own post-processing of the same head outputs
-        model = inferencer.model
-        x = exportable.preprocess(rgb, ir)
-        head_out = model.bbox_head(model.extract_feat(x))
-        meta = dict(img_shape=(256, 320), ori_shape=(256, 320),
-                    scale_factor=(1., 1.), pad_shape=tuple(x.shape[-2:]))
-        ref = model.bbox_head.predict_by_feat(
-            *head_out, batch_img_metas=[meta], rescale=False)[0]
-    assert 10 <= len(boxes) <= 100
-    np.testing.assert_array_equal(labels, ref.labels.numpy())
-    np.testing.assert_allclose(boxes, ref.bboxes.numpy(), atol=1e-3)
-    np.testing.assert_allclose(scores, ref.scores.numpy(), atol=1e-5)
+        outputs = exportable(rgb, ir)
+    predictions = _mmdet_predictions(inferencer.model, exportable, rgb, ir)
+    assert all(10 <= len(p) <= 100 for p in predictions)
+    _assert_graph_is_mmdet(outputs, predictions)
     for got in (run_onnxruntime(path, rgb.numpy(), ir.numpy()),
                 _openvino(path, rgb.numpy(), ir.numpy())):
-        g_boxes, g_scores, g_labels = got
-        assert len(g_boxes) == len(boxes)
-        np.testing.assert_array_equal(g_labels, labels)
-        assert min(_iou(a, b) for a, b in zip(g_boxes, boxes)) > 0.99
-        np.testing.assert_allclose(g_scores, scores, atol=1e-3)
+        _assert_same_detections(got, outputs, 0.3)
 
 
-def test_two_stage_detector_exports_backbone_and_neck(tmp_path, llvip_pair):
-    """A two-stage detector says what is exported and what is not; wrong
-    shapes are refused; onnx_infer.py runs the file without OpenMMLab."""
-    ckpt = write_random_checkpoint(str(DEMO), str(tmp_path / 'frcnn.pth'))
-    inferencer = UniRGBIRInferencer(str(DEMO), ckpt)
+def _tiny_cascade_config(tmp_path) -> str:
+    """The reference Cascade R-CNN with a tiny backbone and heads."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(CASCADE))
+    model = cfg.model
+    model.backbone.update(TINY_BACKBONE, global_attn_indexes=(1, 3))
+    model.backbone.pop('init_cfg', None)
+    model.neck.update(in_channels=64, out_channels=32)
+    model.rpn_head.update(in_channels=32, feat_channels=32)
+    model.roi_head.bbox_roi_extractor.update(out_channels=32)
+    for head in model.roi_head.bbox_head:
+        head.update(in_channels=32, conv_out_channels=32, fc_out_channels=64)
+    path = str(tmp_path / 'tiny_cascade.py')
+    cfg.dump(path)
+    return path
+
+
+@pytest.mark.parametrize('detector', ['faster', 'cascade'])
+def test_two_stage_detector_exports_end_to_end(detector, tmp_path,
+                                               llvip_pair):
+    """Faster R-CNN and Cascade R-CNN end to end for a batch: PyTorch's
+    graph gives mmdet's own predictions, and ONNX Runtime and OpenVINO the
+    same detections; for Faster R-CNN, onnx_infer.py runs the file on
+    images and videos without OpenMMLab."""
+    config = str(DEMO) if detector == 'faster' else _tiny_cascade_config(
+        tmp_path)
+    ckpt = write_random_checkpoint(config, str(tmp_path / 'det.pth'))
+    inferencer = UniRGBIRInferencer(config, ckpt)
     exportable = build_exportable(inferencer.model.eval())
-    assert exportable.task == 'features'
-    assert 'backbone and neck' in exportable.exported
-    assert 'NOT exported: rpn_head' in exportable.exported
-    assert 'roi_head' in exportable.exported
-    g = torch.Generator().manual_seed(0)
-    rgb = torch.randint(0, 256, (1, 3, 64, 96), generator=g,
-                        dtype=torch.uint8)
-    ir = torch.randint(0, 256, (1, 3, 64, 96), generator=g,
-                       dtype=torch.uint8)
-    path = str(tmp_path / 'frcnn.onnx')
-    export_onnx(exportable, (rgb, ir), path, metadata=exportable.metadata())
+    assert exportable.task == 'det'
+    assert 'RoIAlign' in exportable.exported
+    assert ('3 cascade stages' in exportable.exported) == (detector ==
+                                                           'cascade')
+    rgb, ir = _batch_of_two(llvip_pair)
+    path = str(tmp_path / 'det.onnx')
+    export_onnx(exportable, (rgb[:1], ir[:1]), path,
+                metadata=exportable.metadata())
     with torch.no_grad():
-        expected = exportable(rgb, ir)
-    got = run_onnxruntime(path, rgb.numpy(), ir.numpy())
-    assert len(got) == len(expected) == 4  # the demo pyramid's levels
-    for e, o in zip(expected, got):
-        np.testing.assert_allclose(o, e.numpy(), atol=1e-3, rtol=0)
+        outputs = exportable(rgb, ir)
+    predictions = _mmdet_predictions(inferencer.model, exportable, rgb, ir)
+    assert all(len(p) == 100 for p in predictions)  # max_per_img
+    _assert_graph_is_mmdet(outputs, predictions)
+    # the untrained heads score every class about alike: compare all
+    # detections above the configs' score_thr
+    for got in (run_onnxruntime(path, rgb.numpy(), ir.numpy()),
+                _openvino(path, rgb.numpy(), ir.numpy())):
+        _assert_same_detections(got, outputs, 0.1)
+    if detector == 'cascade':
+        return
     # a wrong input shape names the shapes the file takes
     onnx_infer = load_tool('deployment/onnx_infer.py')
     model = onnx_infer.OnnxRGBIRModel(path)
-    with pytest.raises(ValueError, match=r'frcnn.onnx expects rgb '
-                       r'\(B, 3, 64, 96\) and ir \(B, 1 or 3, 64, 96\)'):
+    with pytest.raises(ValueError, match=r'det.onnx expects rgb '
+                       r'\(B, 3, 256, 320\) and ir \(B, 1 or 3, 256, 320\)'):
         model(rgb.numpy()[:, :, :32], ir.numpy()[:, :, :32])
     with pytest.raises(ValueError, match='got rgb'):
-        model(rgb.numpy(), ir.numpy()[:, :2])
+        model(rgb.numpy(), np.repeat(ir.numpy(), 2, 1))
     # the standalone runner works from the file alone: no torch, no
-    # OpenMMLab imported (features-only files write .npz)
+    # OpenMMLab imported
     _, _, root, name = llvip_pair
     code = (
         'import runpy, sys\n'
         f'sys.argv = ["onnx_infer.py", {path!r}, "--rgb", '
         f'{str(root / "visible" / name)!r}, "--ir", '
         f'{str(root / "infrared" / name)!r}, "--out-dir", '
-        f'{str(tmp_path / "out")!r}]\n'
+        f'{str(tmp_path / "out")!r}, "--score-thr", "0.1"]\n'
         'runpy.run_path(' +
         repr(str(REPO / 'tools/deployment/onnx_infer.py')) +
         ', run_name="__main__")\n'
@@ -368,9 +444,13 @@ def test_two_stage_detector_exports_backbone_and_neck(tmp_path, llvip_pair):
         '("torch", "mmdet", "mmseg", "mmcv", "mmengine", "mmunirgbir"))\n'
         'assert not bad, bad\n')
     subprocess.run([sys.executable, '-c', code], check=True, cwd=tmp_path)
-    saved = np.load(tmp_path / 'out' / 'preds' /
-                    f'{osp.splitext(name)[0]}.npz')
-    assert len(saved.files) == 4
+    with open(tmp_path / 'out' / 'preds' /
+              f'{osp.splitext(name)[0]}.json') as f:
+        saved = json.load(f)
+    original = cv2.imread(str(root / 'visible' / name)).shape
+    assert saved['bboxes'] and max(
+        b[2] for b in saved['bboxes']) > 320  # at the original resolution
+    assert max(b[2] for b in saved['bboxes']) <= original[1]
     # two videos, frame by frame: vis.mp4 and one prediction per frame
     videos = []
     for modality in ('visible', 'infrared'):
@@ -388,11 +468,37 @@ def test_two_stage_detector_exports_backbone_and_neck(tmp_path, llvip_pair):
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
     assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 3 * 160
     assert sorted(os.listdir(tmp_path / 'video' / 'preds')) == [
-        '000000.npz', '000001.npz', '000002.npz']
+        '000000.json', '000001.json', '000002.json']
     with pytest.raises(SystemExit):  # a video with an image
         onnx_infer.main([path, '--rgb', videos[0], '--ir',
                          str(root / 'infrared' / name), '--out-dir',
                          str(tmp_path / 'bad')])
+
+
+def test_heads_without_an_end_to_end_export_are_named(tmp_path, capsys):
+    """A detector whose head has no end-to-end export stops with an error
+    that names the head and the way out (--backbone-only)."""
+    config = tmp_path / 'soft_nms.py'
+    config.write_text(f'_base_ = [{str(DEMO)!r}]\n'
+                      'model = dict(test_cfg=dict(rcnn=dict(nms=dict('
+                      "type='soft_nms', iou_threshold=0.5))))\n")
+    ckpt = write_random_checkpoint(str(config), str(tmp_path / 'det.pth'))
+    tool = load_tool('deployment/pytorch2onnx.py')
+    sys_argv = sys.argv
+    try:
+        sys.argv = ['pytorch2onnx.py', str(config), ckpt, '--out',
+                    str(tmp_path / 'x.onnx')]
+        with pytest.raises(SystemExit, match=r'soft_nms.py: FasterRCNN '
+                           r'cannot be exported end to end: roi_head '
+                           r"\(StandardRoIHead\): test_cfg nms type "
+                           r"'soft_nms'.*--backbone-only"):
+            tool.main()
+    finally:
+        sys.argv = sys_argv
+    assert not (tmp_path / 'x.onnx').exists()
+    # the features of any model still export
+    model = UniRGBIRInferencer(str(config), ckpt).model
+    assert build_exportable(model, backbone_only=True).task == 'features'
 
 
 def test_deploy_benchmark_runs_on_a_tiny_backbone():

@@ -11,7 +11,7 @@ frame by frame in lockstep, up to the shorter one). Writes what
 for videos) and OUT/preds/NAME.json (detection: boxes, scores, labels, class
 names) or OUT/preds/NAME.png (segmentation label map, grey saliency map), at
 the original resolution, NAME being the frame number for videos; a
-features-only file (two-stage detectors) writes OUT/preds/NAME.npz. Folders
+features-only file (``--backbone-only``) writes OUT/preds/NAME.npz. Folders
 and videos show a progress bar (tqdm). Needs numpy, OpenCV, tqdm, onnx and
 the chosen runtime only: neither torch nor mmdet, mmseg or mmcv is
 imported. For that reason it
@@ -66,8 +66,12 @@ class OnnxRGBIRModel:
         self.runtime = runtime
         if runtime == 'onnxruntime':
             import onnxruntime as ort
+            options = ort.SessionOptions()
+            # errors only: the detector graphs' data-dependent sizes make
+            # ONNX Runtime warn about buffer reuse on every run
+            options.log_severity_level = 3
             session = ort.InferenceSession(
-                path, providers=['CPUExecutionProvider'])
+                path, options, providers=['CPUExecutionProvider'])
             self._run = lambda feed: session.run(None, feed)
         elif runtime == 'openvino':
             import openvino as ov

@@ -7,9 +7,12 @@
 
 The graph takes ``rgb`` (B, 3, H, W) and ``ir`` (B, 1 or 3, H, W) raw pixels
 (0-255) and does the normalisation, channel order and 6-channel packing
-itself. Segmentation and SOD models and one-stage detectors (RetinaNet:
-boxes, scores, labels after ONNX NonMaxSuppression, batch 1) export end to
-end; two-stage detectors export their backbone and neck (printed). The
+itself. Segmentation and SOD models and detectors export end to end:
+RetinaNet, Faster R-CNN and Cascade R-CNN output ``boxes``, ``scores``,
+``labels`` and ``batch_index`` for any batch (RPN proposals, ONNX
+``RoiAlign``, the box heads and ONNX ``NonMaxSuppression`` in the graph). A
+model whose head has no end-to-end export stops with an error naming it;
+``--backbone-only`` exports the backbone and neck of any model. The
 deformable sampling exports as GridSample: no custom op at run time.
 
 The export checks itself: ONNX Runtime runs the file on the example pair
@@ -89,8 +92,11 @@ def main() -> None:
         sys.exit('pytorch2onnx.py: error: give --rgb and --ir together')
     inferencer = UniRGBIRInferencer(args.config, args.checkpoint)
     model = inferencer.model.cpu().eval()
-    exportable = build_exportable(model, args.channel_order,
-                                  args.backbone_only)
+    try:
+        exportable = build_exportable(model, args.channel_order,
+                                      args.backbone_only)
+    except TypeError as e:
+        sys.exit(f'pytorch2onnx.py: error: {args.config}: {e}')
     resize = config_test_resize(inferencer.cfg)
     shape = args.shape or (resize['scale'][::-1] if resize else None)
     if shape is None:

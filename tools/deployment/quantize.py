@@ -14,8 +14,8 @@ tool also measures the accuracy and speed of PyTorch fp32 and of the graph
 in OpenVINO fp32, bf16 and INT8 (the other operations in fp32, or in
 bf16: ``int8_bf16``): the config's test set and evaluator, with
 the graph in place of the model's backbone and neck and the model's own
-heads after it. That needs a feature graph, i.e. the export of a two-stage
-detector or a ``--backbone-only`` export. Times are medians of ``--runs``
+heads after it. That needs a feature graph: a ``--backbone-only``
+export. Times are medians of ``--runs``
 after 2 warm-ups, backbone (+ neck) only, at ``--time-shape`` (a graph
 exported with ``--dynamic``; a fixed graph is timed at its own size), with
 ``--threads`` threads. The last line printed is one JSON object.
@@ -140,9 +140,9 @@ def main() -> None:
     if args.checkpoint and task != 'features':
         raise SystemExit(
             f'quantize.py: error: {args.model} is a {task or "plain"!r} '
-            'graph; the accuracy is measured on a feature graph (the export '
-            'of a two-stage detector, or --backbone-only), whose features '
-            "the model's own heads take")
+            'graph; the accuracy is measured on a feature graph '
+            "(pytorch2onnx.py --backbone-only), whose features the model's "
+            'own heads take')
     try:
         batches = calibration_batches(cfg, args.calib, args.split)
     except ValueError as e:
