@@ -6,7 +6,7 @@ from .exportable import (BackboneExportable, SegmentorExportable,
                          build_exportable)
 from .int8_quantization import calibration_batches, quantize_int8
 from .onnx_export import (export_onnx, max_difference, onnxruntime_session,
-                          run_onnxruntime)
+                          run_onnxruntime, unmatched_detections)
 from .onnx_nms import exportable_batched_nms, per_image_nms
 from .onnx_roi_align import exportable_roi_align, multi_level_roi_features
 from .openvino_features import OpenVINOFeatures, compile_openvino
@@ -18,7 +18,7 @@ __all__ = [
     'RGBIRExportable', 'BackboneExportable', 'RetinaNetExportable',
     'TwoStageDetectorExportable', 'SegmentorExportable',
     'build_exportable', 'export_onnx', 'max_difference', 'onnxruntime_session',
-    'run_onnxruntime',
+    'run_onnxruntime', 'unmatched_detections',
     'exportable_batched_nms', 'per_image_nms', 'exportable_roi_align',
     'multi_level_roi_features', 'config_test_resize', 'RawRGBIRInput',
     'OpenVINOFeatures', 'compile_openvino', 'calibration_batches',

@@ -112,3 +112,41 @@ def max_difference(torch_outputs, onnx_outputs) -> float:
             worst = max(worst, float(np.abs(t.astype(np.float64) -
                                             o.astype(np.float64)).max()))
     return worst
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of box ``a`` (4, ) with boxes ``b`` (K, 4), x1 y1 x2 y2."""
+    lt, rb = np.maximum(a[:2], b[:, :2]), np.minimum(a[2:], b[:, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=1)
+    area_a, area_b = np.prod(a[2:] - a[:2]), np.prod(b[:, 2:] - b[:, :2], 1)
+    return inter / np.maximum(area_a + area_b - inter, 1e-12)
+
+
+def unmatched_detections(expected, got, score_thr: float = 0.3,
+                         min_iou: float = 0.99,
+                         score_tol: float = 1e-3) -> Tuple[int, int]:
+    """Detections above ``score_thr`` on either side without a partner.
+
+    Two detection graphs' outputs (``boxes``, ``scores``, ``labels``,
+    ``batch_index``) agree when every detection scoring above
+    ``score_thr`` on one side has a partner on the other: the same image
+    and label, IoU above ``min_iou`` and a score within ``score_tol``. The
+    order may differ (near-equal scores swap places across runtimes).
+
+    Returns:
+        tuple[int, int]: Detections without a partner, and detections
+        compared (above ``score_thr``, both sides).
+    """
+    sides = [[np.asarray(t.detach().cpu().numpy() if isinstance(
+        t, torch.Tensor) else t) for t in side] for side in (expected, got)]
+    missing = compared = 0
+    for a, b in (sides, sides[::-1]):
+        for box, score, label, image in zip(*a):
+            if score <= score_thr:
+                continue
+            compared += 1
+            partner = ((b[2] == label) & (b[3] == image) &
+                       (np.abs(b[1] - score) <= score_tol))
+            if not partner.any() or _iou(box, b[0][partner]).max() <= min_iou:
+                missing += 1
+    return missing, compared

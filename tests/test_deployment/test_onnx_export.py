@@ -14,7 +14,8 @@ import torch
 
 from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.deployment import (RawRGBIRInput, build_exportable,
-                                   export_onnx, run_onnxruntime)
+                                   export_onnx, run_onnxruntime,
+                                   unmatched_detections)
 from mmunirgbir.models import UniRGBIRViT
 
 from ..conftest import REPO, load_tool, shared_path, write_random_checkpoint
@@ -291,13 +292,6 @@ def test_segmentor_export_end_to_end(task, tmp_path, llvip_pair):
     assert (out / 'vis' / (osp.splitext(name)[0] + '.png')).exists()
 
 
-def _iou(a, b):
-    lt, rb = np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])
-    inter = np.prod(np.clip(rb - lt, 0, None))
-    area = lambda x: np.prod(x[2:] - x[:2])  # noqa: E731
-    return inter / (area(a) + area(b) - inter)
-
-
 def _batch_of_two(llvip_pair):
     """The real pair and its mirror image, as one batch."""
     rgb, ir, _, _ = llvip_pair
@@ -334,16 +328,8 @@ def _assert_graph_is_mmdet(outputs, predictions):
 def _assert_same_detections(got, expected, score_thr):
     """Each detection above ``score_thr`` on either side has a partner on
     the other: same image and label, IoU > 0.99, scores within 1e-3."""
-    got = [np.asarray(t) for t in got]
-    expected = [t.numpy() for t in expected]
-    for a, b in ((got, expected), (expected, got)):
-        for box, score, label, image in zip(*a):
-            if score <= score_thr + 1e-3:
-                continue
-            partner = ((b[2] == label) & (b[3] == image) &
-                       (np.abs(b[1] - score) <= 1e-3))
-            assert any(_iou(box, other) > 0.99 for other in b[0][partner]), (
-                f'no partner for {box} {score} class {label} image {image}')
+    missing, compared = unmatched_detections(expected, got, score_thr)
+    assert compared > 0 and missing == 0, (missing, compared)
 
 
 def test_retinanet_export_same_detections(tmp_path, llvip_pair):

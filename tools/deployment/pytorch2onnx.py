@@ -34,10 +34,13 @@ import torch
 from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.deployment import (build_exportable, config_test_resize,
                                    export_onnx, max_difference,
-                                   onnxruntime_session, run_onnxruntime)
+                                   onnxruntime_session, run_onnxruntime,
+                                   unmatched_detections)
 
 #: a larger difference to PyTorch means a wrong graph, not float rounding
 FAIL_ABOVE = 1e-2
+#: detections compared between PyTorch and ONNX Runtime: those above it
+DET_SCORE_THR = 0.3
 
 
 def parse_args():
@@ -143,10 +146,23 @@ def main() -> None:
             os.remove(args.out)
             sys.exit(f'pytorch2onnx.py: error: ONNX Runtime cannot run the '
                      f'export on {what} ({e}); {args.out} was removed')
+        if exportable.task == 'det':
+            missing, compared = unmatched_detections(expected, got,
+                                                     DET_SCORE_THR)
+            print(f'ONNX Runtime vs PyTorch on {what}: {missing} of '
+                  f'{compared} detections above {DET_SCORE_THR} without a '
+                  'partner (same image and label, IoU > 0.99, score within '
+                  '1e-3)')
+            if missing:
+                os.remove(args.out)
+                sys.exit(f'pytorch2onnx.py: error: the export is wrong on '
+                         f'{what} ({missing} detections differ); {args.out} '
+                         'was removed')
+            continue
         try:
             diff = max_difference(expected, got)
             text = f'{diff:.3g}'
-        except RuntimeError as e:  # e.g. another number of detections
+        except RuntimeError as e:
             diff, text = None, f'outputs differ: {e}'
         print(f'ONNX Runtime vs PyTorch on {what}: largest difference {text}')
         if diff is not None and diff > FAIL_ABOVE:
