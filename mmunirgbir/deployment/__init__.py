@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """ONNX export of RGB-IR models: two raw images in, predictions out."""
+from .adaptive_avg_pool import IntegralAdaptiveAvgPool2d
 from .detector_exportable import (RetinaNetExportable,
                                   TwoStageDetectorExportable)
 from .exportable import (BackboneExportable, SegmentorExportable,
@@ -15,7 +16,7 @@ from .raw_input import RawRGBIRInput
 from .rgbir_exportable import RGBIRExportable
 
 __all__ = [
-    'RGBIRExportable', 'BackboneExportable', 'RetinaNetExportable',
+    'RGBIRExportable', 'IntegralAdaptiveAvgPool2d', 'BackboneExportable', 'RetinaNetExportable',
     'TwoStageDetectorExportable', 'SegmentorExportable',
     'build_exportable', 'export_onnx', 'max_difference', 'onnxruntime_session',
     'run_onnxruntime', 'unmatched_detections',

@@ -15,6 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.utils import Upsample
 
+from .adaptive_avg_pool import IntegralAdaptiveAvgPool2d
 from .detector_exportable import (RetinaNetExportable,
                                   TwoStageDetectorExportable)
 from .rgbir_exportable import RGBIRExportable
@@ -60,14 +61,20 @@ class SegmentorExportable(RGBIRExportable):
         self.exported = ('the whole segmentor (backbone, neck, decode head, '
                          'resize to the input; auxiliary heads are training '
                          'only)')
-        # the export's own copy: the user's model stays as it is
+        # the export's own copy, with modules that keep sizes symbolic in
+        # place of mmseg's integer-scale Upsample and the pyramid pooling's
+        # adaptive pools: the user's model stays as it is
         self.model = copy.deepcopy(model)
         for name, module in list(self.model.named_modules()):
             if isinstance(module, Upsample) and _IntegerScaleUpsample.fits(
                     module):
-                parent, _, child = name.rpartition('.')
-                setattr(self.model.get_submodule(parent), child,
-                        _IntegerScaleUpsample(module))
+                stand_in = _IntegerScaleUpsample(module)
+            elif IntegralAdaptiveAvgPool2d.replaces(module):
+                stand_in = IntegralAdaptiveAvgPool2d(module.output_size)
+            else:
+                continue
+            parent, _, child = name.rpartition('.')
+            setattr(self.model.get_submodule(parent), child, stand_in)
 
     def forward(self, rgb: torch.Tensor, ir: torch.Tensor):
         x = self.preprocess(rgb, ir)

@@ -22,6 +22,8 @@ from ..conftest import REPO, load_tool, shared_path, write_random_checkpoint
 
 MFNET = REPO / ('configs/unirgbir_seg/'
                 'setr-mla_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py')
+UPERNET = REPO / ('configs/unirgbir_seg/'
+                   'upernet_unirgbir-vit-b_1xb4-80k_mfnet-480x640.py')
 SOD = REPO / ('configs/unirgbir_seg/'
               'setr-mla_unirgbir-vit-b_1xb4-80k_vt5000-416x416.py')
 RETINA = REPO / ('configs/unirgbir/'
@@ -498,3 +500,77 @@ def test_deploy_benchmark_runs_on_a_tiny_backbone():
     for name in ('openvino_bf16', 'openvino_int8', 'openvino_int8_bf16'):
         assert result[f'{name}_over_pytorch'] > 0
         assert result[f'{name}_max_abs_diff'] < 1  # lower precision
+
+
+def test_adaptive_pool_stand_in_keeps_sizes_free(tmp_path):
+    """The integral-image adaptive pool equals torch's at any size (bins
+    larger and smaller than a cell), and its graph stays right at sizes
+    other than the export's, where torch's own lowering fixes the bins."""
+    from mmunirgbir.deployment.adaptive_avg_pool import \
+        IntegralAdaptiveAvgPool2d
+    g = torch.Generator().manual_seed(0)
+    for k in (1, 2, 3, 6):
+        pool = IntegralAdaptiveAvgPool2d(k)
+        for h, w in ((5, 3), (16, 20), (33, 41)):
+            x = torch.randn(2, 4, h, w, generator=g)
+            torch.testing.assert_close(
+                pool(x), torch.nn.functional.adaptive_avg_pool2d(x, k),
+                atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match='two positive integers'):
+        IntegralAdaptiveAvgPool2d((2, None))
+
+    class Pyramid(torch.nn.Module):
+        output_names = ('pooled', )
+
+        def __init__(self):
+            super().__init__()
+            self.pools = torch.nn.ModuleList(
+                IntegralAdaptiveAvgPool2d(k) for k in (1, 2, 3, 6))
+
+        def forward(self, rgb, ir):
+            x = torch.cat([rgb, ir], 1).float()
+            return torch.cat([p(x).flatten(1) for p in self.pools], 1)
+
+    path = str(tmp_path / 'pool.onnx')
+    example = (torch.randint(0, 256, (1, 3, 24, 32), generator=g,
+                             dtype=torch.uint8),
+               torch.randint(0, 256, (1, 1, 24, 32), generator=g,
+                             dtype=torch.uint8))
+    export_onnx(Pyramid(), example, path, dynamic=True)
+    for h, w in ((24, 32), (37, 29), (13, 50)):
+        rgb = torch.randint(0, 256, (1, 3, h, w), generator=g,
+                            dtype=torch.uint8)
+        ir = torch.randint(0, 256, (1, 3, h, w), generator=g,
+                           dtype=torch.uint8)
+        got = run_onnxruntime(path, rgb.numpy(), ir.numpy())[0]
+        np.testing.assert_allclose(got, Pyramid()(rgb, ir).numpy(),
+                                   atol=1e-3, rtol=0)
+
+
+def test_upernet_export_copy_pools_by_integral_image(tmp_path):
+    """UperNet's export copy has the stand-in pools (the user's model keeps
+    torch's) and still gives mmseg's logits."""
+    from mmunirgbir.deployment.adaptive_avg_pool import \
+        IntegralAdaptiveAvgPool2d
+    config = _tiny_config(tmp_path, TINY_SEG, UPERNET)
+    ckpt = _checkpoint(config, str(tmp_path / 'upernet.pth'))
+    model = UniRGBIRInferencer(config, ckpt).model.eval()
+    exportable = build_exportable(model)
+
+    def pools(m, kind):
+        return [x for x in m.decode_head.modules() if isinstance(x, kind)]
+
+    assert len(pools(exportable.model, IntegralAdaptiveAvgPool2d)) == 4
+    assert not pools(exportable.model, torch.nn.AdaptiveAvgPool2d)
+    assert len(pools(model, torch.nn.AdaptiveAvgPool2d)) == 4
+    g = torch.Generator().manual_seed(0)
+    rgb = torch.randint(0, 256, (1, 3, 80, 112), generator=g,
+                        dtype=torch.uint8)
+    ir = torch.randint(0, 256, (1, 1, 80, 112), generator=g,
+                       dtype=torch.uint8)
+    with torch.no_grad():
+        logits = exportable(rgb, ir)[0]
+        x = exportable.preprocess(rgb, ir)
+        expected = model.encode_decode(
+            x, [dict(img_shape=(80, 112), ori_shape=(80, 112))])
+    torch.testing.assert_close(logits, expected, atol=1e-4, rtol=0)
