@@ -16,8 +16,8 @@ from .raw_input import RawRGBIRInput
 from .rgbir_exportable import RGBIRExportable
 
 __all__ = [
-    'RGBIRExportable', 'IntegralAdaptiveAvgPool2d', 'BackboneExportable', 'RetinaNetExportable',
-    'TwoStageDetectorExportable', 'SegmentorExportable',
+    'RGBIRExportable', 'IntegralAdaptiveAvgPool2d', 'BackboneExportable',
+    'RetinaNetExportable', 'TwoStageDetectorExportable', 'SegmentorExportable',
     'build_exportable', 'export_onnx', 'max_difference', 'onnxruntime_session',
     'run_onnxruntime', 'unmatched_detections',
     'exportable_batched_nms', 'per_image_nms', 'exportable_roi_align',

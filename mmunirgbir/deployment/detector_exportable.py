@@ -73,14 +73,24 @@ class _DetectorExportable(RGBIRExportable):
             boxes = torch.minimum(boxes.clamp(min=0), size)
         return boxes
 
-    @staticmethod
-    def _level_top(scores: torch.Tensor, nms_pre: int):
-        """The best ``nms_pre`` (all when <= 0) of each image's (B, M)
-        scores, with their indices."""
+    def _level_boxes(self, coder: DeltaXYWHBBoxCoder, scores: torch.Tensor,
+                     deltas: torch.Tensor, anchors: torch.Tensor,
+                     nms_pre: int, per_anchor: int, size: torch.Tensor):
+        """One pyramid level of a dense head, per image: the ``nms_pre``
+        best (all when <= 0) of the (B, anchors * ``per_anchor``) scores
+        (anchor-major, as mmdet flattens them), their boxes decoded from the
+        (B, anchors, 4) deltas, and their flat indices (B, k)."""
         if nms_pre > 0:
-            return scores.topk(torch.sym_min(nms_pre, scores.shape[1]), dim=1)
-        index = torch.arange(scores.shape[1], device=scores.device)
-        return scores, index[None].expand_as(scores)
+            scores, index = scores.topk(
+                torch.sym_min(nms_pre, scores.shape[1]), dim=1)
+        else:
+            index = torch.arange(
+                scores.shape[1], device=scores.device)[None].expand_as(scores)
+        anchor = torch.div(index, per_anchor, rounding_mode='floor')
+        deltas = deltas.gather(1, anchor[..., None].expand(-1, -1, 4))
+        boxes = self._decode(coder, anchors[anchor].reshape(-1, 4),
+                             deltas.reshape(-1, 4), size)
+        return boxes, scores, index
 
     @staticmethod
     def _image_of(scores: torch.Tensor) -> torch.Tensor:
@@ -143,15 +153,12 @@ class RetinaNetExportable(_DetectorExportable):
         size = self._image_size(rgb, x)
         boxes, scores, labels, images = [], [], [], []
         for cls, reg, anchors in zip(cls_scores, bbox_preds, priors):
-            # (B, anchors * classes), anchor-major as mmdet flattens it
-            flat = cls.permute(0, 2, 3, 1).reshape(batch, -1).sigmoid()
-            reg = reg.permute(0, 2, 3, 1).reshape(batch, -1, 4)
-            flat, index = self._level_top(flat, self.nms_pre)
-            anchor = torch.div(index, num_classes, rounding_mode='floor')
-            deltas = reg.gather(1, anchor[..., None].expand(-1, -1, 4))
-            boxes.append(
-                self._decode(head.bbox_coder, anchors[anchor].reshape(-1, 4),
-                             deltas.reshape(-1, 4), size))
+            level_boxes, flat, index = self._level_boxes(
+                head.bbox_coder,
+                cls.permute(0, 2, 3, 1).reshape(batch, -1).sigmoid(),
+                reg.permute(0, 2, 3, 1).reshape(batch, -1, 4), anchors,
+                self.nms_pre, num_classes, size)
+            boxes.append(level_boxes)
             scores.append(flat.reshape(-1))
             labels.append((index % num_classes).reshape(-1))
             images.append(self._image_of(flat))
@@ -203,10 +210,6 @@ class TwoStageDetectorExportable(_DetectorExportable):
         heads = list(roi.bbox_head) if self.cascade else [roi.bbox_head]
         extractors = (list(roi.bbox_roi_extractor)
                       if self.cascade else [roi.bbox_roi_extractor])
-        if self.cascade and hasattr(roi, 'stage_loss_weights') and len(
-                heads) != roi.num_stages:
-            raise TypeError(f'{roi_where}: {len(heads)} box heads for '
-                            f'{roi.num_stages} stages')
         for i, (head, extractor) in enumerate(zip(heads, extractors)):
             where = f'{roi_where} box head {i} ({type(head).__name__})'
             check_roi_extractor(extractor, where)
@@ -257,12 +260,11 @@ class TwoStageDetectorExportable(_DetectorExportable):
             # the foreground score: class 0 (sigmoid, or softmax's first)
             score = (cls.sigmoid() if rpn.use_sigmoid_cls else
                      cls.softmax(-1))[..., 0]
-            reg = reg.permute(0, 2, 3, 1).reshape(batch, -1, 4)
-            score, index = self._level_top(score, self.rpn_nms_pre)
-            deltas = reg.gather(1, index[..., None].expand(-1, -1, 4))
-            boxes.append(
-                self._decode(rpn.bbox_coder, anchors[index].reshape(-1, 4),
-                             deltas.reshape(-1, 4), size))
+            level_boxes, score, index = self._level_boxes(
+                rpn.bbox_coder, score,
+                reg.permute(0, 2, 3, 1).reshape(batch, -1, 4), anchors,
+                self.rpn_nms_pre, 1, size)
+            boxes.append(level_boxes)
             scores.append(score.reshape(-1))
             levels.append(torch.full_like(index, level).reshape(-1))
             images.append(self._image_of(score))

@@ -19,9 +19,9 @@ def export_onnx(module: torch.nn.Module,
     """Export ``module(rgb, ir)`` to ``path`` with inputs ``rgb`` and ``ir``.
 
     torch's dynamo exporter traces sizes symbolically, so with ``dynamic``
-    the height and width (and the batch, where ``module.batch_dynamic``)
-    stay free: the token grid, position tables, reference points and
-    sampling grids are computed from the input's shape inside the graph.
+    the height and width stay free (the batch always does): the token grid,
+    position tables, reference points and sampling grids are computed from
+    the input's shape inside the graph.
     The IR input may have 1 or 3 channels either way.
 
     Args:
@@ -40,9 +40,9 @@ def export_onnx(module: torch.nn.Module,
     from torch.export import Dim
     rgb, ir = example
     # torch.export fixes every dimension whose example size is 1: trace a
-    # 3-channel IR and, for a free batch, two images
+    # 3-channel IR and two images (the batch stays free)
     ir = ir[:, :1].expand(-1, 3, -1, -1).contiguous()
-    if getattr(module, 'batch_dynamic', True) and rgb.shape[0] == 1:
+    if rgb.shape[0] == 1:
         rgb, ir = rgb.repeat(2, 1, 1, 1), ir.repeat(2, 1, 1, 1)
     # Dim.DYNAMIC, not named ranges: size tests such as timm's "is the grid
     # the pre-training one?" add guards that a named range would reject;
@@ -52,8 +52,7 @@ def export_onnx(module: torch.nn.Module,
     for spec in shapes.values():
         if dynamic:
             spec.update({2: free, 3: free})
-        if getattr(module, 'batch_dynamic', True):
-            spec[0] = free
+        spec[0] = free
     module.eval()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter('ignore')
@@ -114,14 +113,6 @@ def max_difference(torch_outputs, onnx_outputs) -> float:
     return worst
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of box ``a`` (4, ) with boxes ``b`` (K, 4), x1 y1 x2 y2."""
-    lt, rb = np.maximum(a[:2], b[:, :2]), np.minimum(a[2:], b[:, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=1)
-    area_a, area_b = np.prod(a[2:] - a[:2]), np.prod(b[:, 2:] - b[:, :2], 1)
-    return inter / np.maximum(area_a + area_b - inter, 1e-12)
-
-
 def unmatched_detections(expected, got, score_thr: float = 0.3,
                          min_iou: float = 0.99,
                          score_tol: float = 1e-3) -> Tuple[int, int]:
@@ -137,16 +128,19 @@ def unmatched_detections(expected, got, score_thr: float = 0.3,
         tuple[int, int]: Detections without a partner, and detections
         compared (above ``score_thr``, both sides).
     """
-    sides = [[np.asarray(t.detach().cpu().numpy() if isinstance(
-        t, torch.Tensor) else t) for t in side] for side in (expected, got)]
+    from torchvision.ops import box_iou
+    sides = [[torch.as_tensor(np.asarray(
+        t.detach().cpu() if isinstance(t, torch.Tensor) else t))
+              for t in side] for side in (expected, got)]
     missing = compared = 0
     for a, b in (sides, sides[::-1]):
-        for box, score, label, image in zip(*a):
+        overlap = box_iou(a[0].float(), b[0].float())
+        for i, (score, label, image) in enumerate(zip(*a[1:])):
             if score <= score_thr:
                 continue
             compared += 1
             partner = ((b[2] == label) & (b[3] == image) &
-                       (np.abs(b[1] - score) <= score_tol))
-            if not partner.any() or _iou(box, b[0][partner]).max() <= min_iou:
+                       ((b[1] - score).abs() <= score_tol))
+            if not (overlap[i][partner] > min_iou).any():
                 missing += 1
     return missing, compared

@@ -11,8 +11,7 @@ class RGBIRExportable(nn.Module):
     """A built mmdet / mmseg model behind :class:`RawRGBIRInput`.
 
     Subclasses set ``task`` (what ``onnx_infer.py`` does with the outputs),
-    ``output_names``, ``exported`` (what the graph holds, in words) and
-    ``batch_dynamic`` (whether the batch stays free in the export).
+    ``output_names`` and ``exported`` (what the graph holds, in words).
 
     Args:
         model (nn.Module): The built model (its ``data_preprocessor``
@@ -22,7 +21,6 @@ class RGBIRExportable(nn.Module):
     task = ''
     output_names: Tuple[str, ...] = ()
     exported = ''
-    batch_dynamic = True
 
     def __init__(self, model: nn.Module, channel_order: str) -> None:
         super().__init__()
