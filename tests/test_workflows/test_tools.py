@@ -13,6 +13,8 @@ import torch
 from mmunirgbir.models import UniRGBIRViT
 from mmunirgbir.testing import make_synthetic_detection_set
 
+from ..conftest import load_tool
+
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -87,19 +89,15 @@ def test_browse_dataset_shows_both_modalities(tmp_path):
 
 def test_benchmark_steps_run_on_a_tiny_backbone():
     """Every step the benchmark times or measures runs (no timing checked)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'benchmark', osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_tool('analysis_tools/benchmark.py')
     tiny = dict(
         vit_cfg=dict(embed_dim=64, depth=4, num_heads=2),
         sfi_cfg=dict(num_heads=4),
         global_attn_indexes=(1, 3),
         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32)))
     sides = [side for pair in bench.TIME_PAIRS.values() for side in pair]
-    sides += [(kw, what, (64, 96)) for kw, what in bench.MEM_MODES.values()]
-    for kwargs, what, _ in sides:
+    sides += [(kw, 'train') for kw in bench.MEM_MODES.values()]
+    for kwargs, what in sides:
         if kwargs.get('window_size'):
             kwargs = dict(kwargs, window_size=3)
         model, step = bench.make_step(kwargs, what, (64, 96), 'cpu', **tiny)
@@ -117,14 +115,16 @@ def test_benchmark_steps_run_on_a_tiny_backbone():
             assert changed and all(n.startswith('vit.') for n in changed)
         else:
             assert not changed
-    # the forward's time split into its parts: the timed parts add up to it
-    shares = bench.measure_breakdown('cpu', 1, (64, 96), **tiny)
+    # the forward's time split into its parts (profiler ranges opened by
+    # module hooks): each part is timed, and they add up to the forward
+    shares = bench.measure_breakdown('infer', 'cpu', 1, (64, 96), **tiny)
     assert set(shares) == {'vit', 'front_end', 'deformable_attention', 'rest'}
-    assert all(v >= 0 for v in shares.values())
+    assert all(v > 0 for v in shares.values()), shares
     assert sum(shares.values()) == pytest.approx(1)
     # the training step split into phases, the backward into its parts
-    train = bench.measure_train_breakdown('cpu', 1, (64, 96), **tiny)
+    train = bench.measure_breakdown('train', 'cpu', 1, (64, 96), **tiny)
     assert set(train) == {'forward', 'backward', 'optimizer', 'backward_parts'}
+    assert all(train[k] > 0 for k in ('forward', 'backward', 'optimizer'))
     parts = train['backward_parts']
     assert set(parts) == {
         'vit_attention', 'vit_mlp', 'deformable_sampling', 'mfp_convolutions',
