@@ -20,7 +20,7 @@ its modules) and holds one line that reads that file through
 import os
 import os.path as osp
 import re
-from typing import Dict, List
+from typing import Dict
 
 from mmengine.config import Config
 
@@ -31,9 +31,8 @@ PACKAGE_CONFIGS = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 #: the config folders that have new-style modules
 PACKAGED_FOLDERS = ('demo', 'unirgbir', 'unirgbir_seg')
-#: the variable library of the model bases; its names are building blocks of
-#: ``model``, not settings, and stay out of the new-style configs
-PART_LIBRARY = osp.join('_base_', 'models', 'unirgbir-vit-b.py')
+#: shared parts of the model bases (a plain module, not a config)
+PARTS_FOLDER = '_base_'
 
 
 def module_name(config_file: str) -> str:
@@ -60,15 +59,9 @@ def packaged_modules(root: str = None) -> Dict[str, str]:
     return modules
 
 
-def _library_names(root: str) -> List[str]:
-    return list(
-        Config.fromfile(osp.join(root, PART_LIBRARY),
-                        import_custom_modules=False).keys())
-
-
 def packaged_config(module_file: str) -> dict:
     """The settings of the config that the new-style module
-    ``module_file`` stands for, without the part library's names.
+    ``module_file`` stands for.
 
     Args:
         module_file (str): ``__file__`` of a module under
@@ -89,7 +82,4 @@ def packaged_config(module_file: str) -> dict:
         raise FileNotFoundError(
             f'{module_file}: no config file under {root} has the module '
             f'name {key}; the config was removed or renamed')
-    cfg = Config.fromfile(source).to_dict()
-    for name in _library_names(root):
-        cfg.pop(name, None)
-    return cfg
+    return Config.fromfile(source).to_dict()

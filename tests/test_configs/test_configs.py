@@ -46,6 +46,22 @@ def test_class_counts_live_in_dataset_files():
             assert not re.search(r'num_classes=\d', text), config
 
 
+MODEL_BASES = sorted(
+    glob.glob(osp.join(REPO, 'configs', '_base_', 'models', '*.py')))
+
+
+@pytest.mark.parametrize('base', MODEL_BASES, ids=osp.basename)
+def test_model_base_adds_only_model(base, tmp_path):
+    """A model base changes ``model`` of its stock mmdet / mmseg base and
+    adds no other name: its building blocks (the shared parts module,
+    local helpers) never leak into the configs that inherit it."""
+    stock = re.search(r"^_base_ = '([^']+)'$", open(base).read(), re.M)
+    assert stock, f'{base}: one stock base, as a string'
+    (tmp_path / 'stock.py').write_text(f"_base_ = '{stock.group(1)}'\n")
+    stock_keys = set(Config.fromfile(str(tmp_path / 'stock.py')).keys())
+    assert set(Config.fromfile(base).keys()) - stock_keys <= {'model'}
+
+
 def _load(config: str) -> Config:
     cfg = Config.fromfile(osp.join(REPO, config))
     init_default_scope(cfg.default_scope)

@@ -13,7 +13,7 @@ import os
 import os.path as osp
 import sys
 
-from mmunirgbir.utils.packaged_config import (PACKAGE_CONFIGS,
+from mmunirgbir.utils.packaged_config import (PACKAGE_CONFIGS, PARTS_FOLDER,
                                               packaged_modules)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -31,7 +31,8 @@ def plan(root: str = osp.join(REPO, 'configs')) -> tuple:
     folders = {osp.dirname(f) for f in wanted}
     wanted |= {osp.join(d, '__init__.py') for d in folders | {PACKAGE_CONFIGS}}
     present = {osp.join(d, f) for d, _, fs in os.walk(PACKAGE_CONFIGS)
-               for f in fs if f.endswith('.py')}
+               for f in fs if f.endswith('.py') and PARTS_FOLDER not in
+               osp.relpath(d, PACKAGE_CONFIGS).split(os.sep)}
     write = sorted(f for f in wanted if not osp.isfile(f)
                    or open(f).read() != _content(f))
     return write, sorted(present - wanted)

@@ -2,21 +2,23 @@
 # Shared4Conv1FC box heads with LN, class-agnostic regression) on the
 # UniRGB-IR ViT-B/16 backbone and ViTDet's simple feature pyramid. The class
 # count comes from the data set (leaves set `num_classes`).
-_base_ = [
-    'mmdet::_base_/models/cascade-rcnn_r50_fpn.py', './unirgbir-vit-b.py'
-]
+_base_ = 'mmdet::_base_/models/cascade-rcnn_r50_fpn.py'
+# the shared UniRGB-IR parts: a module, which mmengine keeps out of the
+# config (imported after `_base_`, so that mmengine reads this file as an
+# old-style config)
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 model = dict(
     data_preprocessor=dict(
-        _delete_=True, **_base_.rgbir_det_data_preprocessor),
-    backbone=dict(_delete_=True, **_base_.unirgbir_det_backbone),
-    neck=dict(_delete_=True, **_base_.simple_fpn),
+        _delete_=True, **unirgbir.det_data_preprocessor),
+    backbone=dict(_delete_=True, **unirgbir.det_backbone),
+    neck=dict(_delete_=True, **unirgbir.simple_fpn),
     rpn_head=dict(num_convs=2),
     roi_head=dict(bbox_head=[
         dict(
             type='Shared4Conv1FCBBoxHead',
             conv_out_channels=256,
-            norm_cfg=_base_.ln2d_cfg,
+            norm_cfg=unirgbir.ln2d_cfg,
             in_channels=256,
             fc_out_channels=1024,
             roi_feat_size=7,

@@ -1,15 +1,19 @@
 # Stock mmdet Faster R-CNN (RPN with 2 convs, Shared4Conv1FC box head with
 # LN) on the UniRGB-IR ViT-B/16 backbone and ViTDet's simple feature pyramid.
-_base_ = ['mmdet::_base_/models/faster-rcnn_r50_fpn.py', './unirgbir-vit-b.py']
+_base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
+# the shared UniRGB-IR parts: a module, which mmengine keeps out of the
+# config (imported after `_base_`, so that mmengine reads this file as an
+# old-style config)
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 model = dict(
     data_preprocessor=dict(
-        _delete_=True, **_base_.rgbir_det_data_preprocessor),
-    backbone=dict(_delete_=True, **_base_.unirgbir_det_backbone),
-    neck=dict(_delete_=True, **_base_.simple_fpn),
+        _delete_=True, **unirgbir.det_data_preprocessor),
+    backbone=dict(_delete_=True, **unirgbir.det_backbone),
+    neck=dict(_delete_=True, **unirgbir.simple_fpn),
     rpn_head=dict(num_convs=2),
     roi_head=dict(
         bbox_head=dict(
             type='Shared4Conv1FCBBoxHead',
             conv_out_channels=256,
-            norm_cfg=_base_.ln2d_cfg)))
+            norm_cfg=unirgbir.ln2d_cfg)))

@@ -4,14 +4,18 @@
 # class weights of the cross-entropy (WeightedCrossEntropyLoss: mmseg's
 # cross-entropy, whose class-weighted mean crashes on ignored pixels in
 # mmseg 1.2.2).
-_base_ = ['mmseg::_base_/models/setr_mla.py', './unirgbir-vit-b.py']
+_base_ = 'mmseg::_base_/models/setr_mla.py'
+# the shared UniRGB-IR parts: a module, which mmengine keeps out of the
+# config (imported after `_base_`, so that mmengine reads this file as an
+# old-style config)
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(
-        _delete_=True, **_base_.rgbir_seg_data_preprocessor),
+        _delete_=True, **unirgbir.seg_data_preprocessor),
     pretrained=None,
-    backbone=dict(_delete_=True, **_base_.unirgbir_seg_backbone),
+    backbone=dict(_delete_=True, **unirgbir.seg_backbone),
     neck=dict(in_channels=[768, 768, 768, 768], norm_cfg=norm_cfg),
     decode_head=dict(
         norm_cfg=norm_cfg,

@@ -2,29 +2,34 @@
 # 1-channel (sigmoid) SETR-MLA and auxiliary FCN heads on the four stage
 # outputs of the UniRGB-IR ViT-B/16 backbone, each trained with BCE + IoU +
 # SSIM (window 11).
-_base_ = ['mmseg::_base_/models/setr_mla.py', './unirgbir-vit-b.py']
+_base_ = 'mmseg::_base_/models/setr_mla.py'
+# the shared UniRGB-IR parts: a module, which mmengine keeps out of the
+# config (imported after `_base_`, so that mmengine reads this file as an
+# old-style config)
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-saliency_losses = [
+# (mmengine keeps names that start with __ out of the config)
+__losses = [
     dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
     dict(type='SaliencyIoULoss', loss_weight=1.0),
     dict(type='SSIMLoss', window_size=11, loss_weight=1.0),
 ]
-saliency = dict(num_classes=2, out_channels=1, threshold=0.5)
+__saliency = dict(num_classes=2, out_channels=1, threshold=0.5)
 model = dict(
     data_preprocessor=dict(
-        _delete_=True, **_base_.rgbir_seg_data_preprocessor),
+        _delete_=True, **unirgbir.seg_data_preprocessor),
     pretrained=None,
-    backbone=dict(_delete_=True, **_base_.unirgbir_seg_backbone),
+    backbone=dict(_delete_=True, **unirgbir.seg_backbone),
     neck=dict(in_channels=[768, 768, 768, 768], norm_cfg=norm_cfg),
     decode_head=dict(
-        norm_cfg=norm_cfg, loss_decode=saliency_losses, **saliency),
+        norm_cfg=norm_cfg, loss_decode=__losses, **__saliency),
     auxiliary_head=[
         dict(
             head,
             loss_decode=[
-                dict(loss, loss_weight=0.4) for loss in saliency_losses
+                dict(loss, loss_weight=0.4) for loss in __losses
             ],
-            **saliency) for head in _base_.model.auxiliary_head
+            **__saliency) for head in _base_.model.auxiliary_head
     ],
     test_cfg=dict(mode='whole'))

@@ -1,12 +1,14 @@
 # Stock mmseg UperNet (multi-level neck, UPerHead, FCN auxiliary head) on the
 # four stage outputs of the UniRGB-IR ViT-B/16 backbone.
-_base_ = [
-    'mmseg::_base_/models/upernet_vit-b16_ln_mln.py', './unirgbir-vit-b.py'
-]
+_base_ = 'mmseg::_base_/models/upernet_vit-b16_ln_mln.py'
+# the shared UniRGB-IR parts: a module, which mmengine keeps out of the
+# config (imported after `_base_`, so that mmengine reads this file as an
+# old-style config)
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 model = dict(
     data_preprocessor=dict(
-        _delete_=True, **_base_.rgbir_seg_data_preprocessor),
+        _delete_=True, **unirgbir.seg_data_preprocessor),
     pretrained=None,
-    backbone=dict(_delete_=True, **_base_.unirgbir_seg_backbone),
+    backbone=dict(_delete_=True, **unirgbir.seg_backbone),
     test_cfg=dict(mode='whole'))

@@ -1,0 +1,1 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.

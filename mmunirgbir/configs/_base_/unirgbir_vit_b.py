@@ -1,0 +1,56 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""The UniRGB-IR parts that the model bases under ``configs/_base_/models``
+share: a frozen ViT-B/16 (timm) with the MFP/SFI adapter, the RGB / IR
+normalisation, the 6-channel data preprocessors and ViTDet's simple feature
+pyramid.
+
+A model base imports this module (``import ... as unirgbir``) and builds its
+``model`` from these dicts. mmengine drops modules from a config, so none of
+these names becomes a setting of the configs that inherit the base.
+"""
+#: ImageNet statistics for RGB; ImageNet grey-level statistics for IR
+rgbir_mean = [123.675, 116.28, 103.53, 114.495, 114.495, 114.495]
+rgbir_std = [58.395, 57.12, 57.375, 57.63, 57.63, 57.63]
+
+backbone = dict(
+    type='UniRGBIRViT',
+    vit_name='vit_base_patch16_224',
+    img_size=224,
+    # MAE ImageNet-1k ViT-B/16 with timm key names, as released at
+    # dl.fbaipublicfiles.com/mae/pretrain/mae_pretrain_vit_base.pth;
+    # detectron2 ViTDet .pkl and timm .safetensors files load too.
+    init_cfg=dict(
+        type='Pretrained', checkpoint='checkpoints/mae_pretrain_vit_base.pth'))
+
+# detection: ViTDet window attention, the last stage's map, LSJ padding
+ln2d_cfg = dict(type='LN2d', requires_grad=True)
+det_backbone = dict(
+    backbone,
+    window_size=14,
+    global_attn_indexes=(2, 5, 8, 11),
+    out_indices=(3, ))
+det_data_preprocessor = dict(
+    type='RGBIRDetDataPreprocessor',
+    mean=rgbir_mean,
+    std=rgbir_std,
+    bgr_to_rgb=True,
+    pad_size_divisor=32,
+    # pads with 0 after normalisation, i.e. the mean pixel (about 114)
+    batch_augments=[dict(type='BatchFixedSizePad', size=(1024, 1024))])
+simple_fpn = dict(
+    type='SimpleFeaturePyramid',
+    in_channels=768,
+    out_channels=256,
+    scale_factors=(4.0, 2.0, 1.0, 0.5),
+    num_outs=5,
+    norm_cfg=ln2d_cfg)
+
+# segmentation / SOD: all four stage outputs, and mmseg's preprocessing
+seg_backbone = dict(backbone, out_indices=(0, 1, 2, 3))
+seg_data_preprocessor = dict(
+    type='RGBIRSegDataPreprocessor',
+    mean=rgbir_mean,
+    std=rgbir_std,
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)
