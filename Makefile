@@ -11,8 +11,9 @@ install:
 demo: install
 	$(PYTHON) tools/demo.py
 
+# two pytest-xdist workers with a core each (tests/conftest.py)
 test: install
-	$(PYTHON) -m pytest tests
+	$(PYTHON) -m pytest tests -n 2
 
 clean:
 	rm -rf work_dirs build dist *.egg-info mmunirgbir/.mim

@@ -14,6 +14,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get('MMUNIRGBIR_SHARED', REPO.parent / 'shared'))
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``make test`` runs 2 workers) the workers share
+    the cores: each worker, and every process it starts, gets its share of
+    threads (two torch processes with all cores each slow each other many
+    times over)."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+    if workers > 1:
+        import torch
+        threads = max(1, len(os.sched_getaffinity(0)) // workers)
+        for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+            os.environ[var] = str(threads)
+        torch.set_num_threads(threads)
+
+
 def shared_path(relative: str) -> Path:
     """Return ``SHARED/relative``; skip (fail under CI) when it is missing."""
     path = SHARED / relative

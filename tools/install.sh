@@ -33,7 +33,7 @@ pip_install() { pip_quiet install --disable-pip-version-check -q "$@"; }
 if "$PY" - "$MMCV_VERSION" "$ROOT" <<'EOF' 2>/dev/null; then
 import importlib.metadata as md, sys
 import torch, torchvision, mmcv, mmcv.ops  # noqa: F401  (mmcv.ops needs the compiled _ext)
-import mmengine, mmdet, mmseg, timm, mim, ftfy, regex, pytest, parameterized, py_sod_metrics  # noqa
+import mmengine, mmdet, mmseg, timm, mim, ftfy, regex, pytest, xdist, parameterized, py_sod_metrics  # noqa
 import onnx, onnxscript, onnxruntime, openvino, nncf  # noqa: F401  (deploy extras)
 import pkg_resources  # noqa: F401
 assert mmcv.__version__ == sys.argv[1], mmcv.__version__
