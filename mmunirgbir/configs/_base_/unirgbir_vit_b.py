@@ -11,6 +11,8 @@ these names becomes a setting of the configs that inherit the base.
 #: ImageNet statistics for RGB; ImageNet grey-level statistics for IR
 rgbir_mean = [123.675, 116.28, 103.53, 114.495, 114.495, 114.495]
 rgbir_std = [58.395, 57.12, 57.375, 57.63, 57.63, 57.63]
+#: what the det and seg data preprocessors share
+normalisation = dict(mean=rgbir_mean, std=rgbir_std, bgr_to_rgb=True)
 
 backbone = dict(
     type='UniRGBIRViT',
@@ -30,10 +32,8 @@ det_backbone = dict(
     global_attn_indexes=(2, 5, 8, 11),
     out_indices=(3, ))
 det_data_preprocessor = dict(
+    normalisation,
     type='RGBIRDetDataPreprocessor',
-    mean=rgbir_mean,
-    std=rgbir_std,
-    bgr_to_rgb=True,
     pad_size_divisor=32,
     # pads with 0 after normalisation, i.e. the mean pixel (about 114)
     batch_augments=[dict(type='BatchFixedSizePad', size=(1024, 1024))])
@@ -48,9 +48,4 @@ simple_fpn = dict(
 # segmentation / SOD: all four stage outputs, and mmseg's preprocessing
 seg_backbone = dict(backbone, out_indices=(0, 1, 2, 3))
 seg_data_preprocessor = dict(
-    type='RGBIRSegDataPreprocessor',
-    mean=rgbir_mean,
-    std=rgbir_std,
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
+    normalisation, type='RGBIRSegDataPreprocessor', pad_val=0, seg_pad_val=255)
