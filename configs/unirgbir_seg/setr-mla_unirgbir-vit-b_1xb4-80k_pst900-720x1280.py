@@ -4,16 +4,9 @@ _base_ = [
     '../_base_/datasets/pst900_rgbir-720x1280.py', '../_base_/seg_runtime.py',
     'mmseg::_base_/schedules/schedule_80k.py'
 ]
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
 model = dict(
     data_preprocessor=dict(size=_base_.crop_size),
-    decode_head=dict(
-        num_classes=_base_.num_classes,
-        loss_decode=dict(class_weight=_base_.class_weight)),
-    auxiliary_head=[
-        dict(
-            head,
-            num_classes=_base_.num_classes,
-            loss_decode=dict(
-                head.loss_decode, class_weight=_base_.class_weight))
-        for head in _base_.model.auxiliary_head
-    ])
+    **unirgbir.class_weighted_heads(_base_.model, _base_.num_classes,
+                                    _base_.class_weight))

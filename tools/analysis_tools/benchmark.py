@@ -1,11 +1,9 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Speed and memory of the UniRGB-IR backbone against its plain ViT.
 
-ViT-B/16 reference backbone, batch 1, fp32; each measurement in a fresh
-process. Ratios: ``torch.utils.benchmark`` medians, both sides alternating.
-Breakdowns: ``torch.profiler`` ranges opened by module hooks. Peak memory: 3
-steps above the level before them. The last line is one JSON object
-(docs/benchmarks.md explains its keys).
+ViT-B/16 reference backbone, batch 1, fp32, each measurement in a fresh
+process: ``torch.utils.benchmark`` ratios, ``torch.profiler`` breakdowns, peak
+memory. The last line is one JSON object (keys: docs/benchmarks.md).
 
     python tools/analysis_tools/benchmark.py [--device cpu|cuda] [--runs 5]
 """
@@ -15,7 +13,6 @@ import os
 import resource
 import subprocess
 import sys
-import warnings
 
 import torch
 from torch.profiler import ProfilerActivity, profile, record_function
@@ -40,30 +37,23 @@ TIME_PAIRS = {
     'infer_overhead_1024_global': (({}, 'forward'), ({}, 'foundation')),
     'window_speedup_1024': (({}, 'forward'), (_W14, 'forward')),
     # what the frozen ViT sees (vit_input) against the paper's RGB
-    'vit_input_ir_over_rgb': ((dict(vit_input='ir'), 'forward'),
-                              ({}, 'forward')),
-    'vit_input_both_over_rgb': ((dict(vit_input='both'), 'forward'),
-                                ({}, 'forward')),
+    **{f'vit_input_{v}_over_rgb': ((dict(vit_input=v), 'forward'),
+                                   ({}, 'forward')) for v in ('ir', 'both')},
 }
 
 
 def make_step(kwargs: dict, what: str, size, device: str,
               input_grad: bool = False, **overrides):
-    """(model, one-step closure); ``overrides`` change the backbone.
-
-    ``what``: 'forward', 'foundation' (the ViT alone), 'train' (phases as
-    profiler ranges), 'vit_train' (the ViT alone, fine-tuned) or
-    'vit_input_grad' (the frozen ViT, backward to its input). ``input_grad``:
-    the image requires grad (module backward hooks then see the stems)."""
-    import mmunirgbir  # noqa: F401
+    """(model, one-step closure); ``overrides`` change the backbone. ``what``:
+    'forward', 'foundation' (the ViT alone), 'train' (phases as profiler
+    ranges), 'vit_train' (the ViT alone, fine-tuned) or 'vit_input_grad' (the
+    frozen ViT, backward to its input). ``input_grad``: the image requires
+    grad (module backward hooks then see the stems)."""
     from mmunirgbir.models import UniRGBIRViT
-    if device == 'cuda':  # fp32 means fp32: no TF32 matmuls / convolutions
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False  # fp32 means fp32
+    torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        model = UniRGBIRViT(**overrides, **kwargs).to(device)
+    model = UniRGBIRViT(**overrides, **kwargs).to(device)
     x = torch.randn(1, 6, *size, device=device,
                     requires_grad=input_grad or what == 'vit_input_grad')
     training = what in ('train', 'vit_train', 'vit_input_grad')
@@ -108,9 +98,8 @@ BACKWARD_PARTS = {
 
 def _profiled_seconds(model, step, parts: dict, backward: bool,
                       runs: int) -> dict:
-    """Seconds per step of each part (module hooks open a profiler range
-    around each forward, or backward, call of its modules), of the step's
-    phases and of the whole step; 2 warm-ups first."""
+    """Seconds per step of the step, its phases and each part (a profiler
+    range around each forward, or backward, call of its modules)."""
     ranges = []
 
     def enter(name):
@@ -119,12 +108,11 @@ def _profiled_seconds(model, step, parts: dict, backward: bool,
     def leave(*_):
         ranges.pop().__exit__(None, None, None)
 
-    hooks = ('full_backward_pre_hook', 'full_backward_hook') if backward \
-        else ('forward_pre_hook', 'forward_hook')
+    hook = 'register_full_backward' if backward else 'register_forward'
     for name, modules in parts.items():
         for m in modules(model):
-            getattr(m, 'register_' + hooks[0])(enter(name))
-            getattr(m, 'register_' + hooks[1])(leave)
+            getattr(m, hook + '_pre_hook')(enter(name))
+            getattr(m, hook + '_hook')(leave)
     for _ in range(2):
         step()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -138,9 +126,8 @@ def _profiled_seconds(model, step, parts: dict, backward: bool,
 
 def measure_breakdown(kind: str, device: str, runs: int, size=(512, 640),
                       **overrides) -> dict:
-    """'infer': the share of each part of the UniRGB-IR forward (eval, no
-    grad); 'train': seconds of the frozen step's phases and of the parts of
-    its backward."""
+    """'infer': each part's share of the forward (eval, no grad); 'train':
+    seconds of the frozen step's phases and of its backward's parts."""
     train = kind == 'train'
     parts = BACKWARD_PARTS if train else INFER_PARTS
     model, step = make_step({}, 'train' if train else 'forward', size,
@@ -150,18 +137,17 @@ def measure_breakdown(kind: str, device: str, runs: int, size=(512, 640),
         shares = {k: s[k] / s['step'] for k in parts}
         return dict(shares, rest=1 - sum(shares.values()))
     p = {k: s[k] for k in parts}
-    return dict(forward=s['forward'], backward=s['backward'],
-                optimizer=s['optimizer'],
+    return dict({k: s[k] for k in ('forward', 'backward', 'optimizer')},
                 backward_parts=dict(p, rest=s['backward'] - sum(p.values())))
 
 
-def measure_memory(mode: str, device: str) -> dict:
-    """Peak memory (MB) of 3 steps above the level before them."""
+def measure_memory(mode: str, device: str, runs: int = 3) -> dict:
+    """Peak memory (MB) of ``runs`` steps above the level before them."""
     model, step = make_step(MEM_MODES[mode], 'train', (512, 640), device)
     peak = torch.cuda.max_memory_allocated if device == 'cuda' else (
         lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     base = torch.cuda.memory_allocated() if device == 'cuda' else peak()
-    for _ in range(3):
+    for _ in range(runs):
         step()
     p = list(model.parameters())
     return dict(peak_mem_mb=(peak() - base) / 2**20,
@@ -183,7 +169,7 @@ def measure_pair(name: str, device: str, runs: int) -> dict:
         for t, m in zip(timers, measured):
             m.append(t.timeit(1))
     num, den = (benchmark.Measurement.merge(m)[0].median for m in measured)
-    return dict(num_s=num, den_s=den, ratio=num / den)
+    return _rounded(dict(num_s=num, den_s=den, ratio=num / den))
 
 
 def _rounded(d: dict) -> dict:
@@ -202,28 +188,26 @@ def main() -> None:
     dev, runs = args.device, args.runs
     if args.child:  # one measurement: time PAIR, mem MODE, breakdown KIND
         kind, arg = args.child
-        print(json.dumps(
-            measure_pair(arg, dev, runs) if kind == 'time' else
-            measure_memory(arg, dev) if kind == 'mem' else
-            measure_breakdown(arg, dev, runs)))
+        measure = dict(time=measure_pair, mem=measure_memory,
+                       breakdown=measure_breakdown)[kind]
+        print(json.dumps(measure(arg, dev, runs)))
         return
 
-    blocking = dict(CUDA_LAUNCH_BLOCKING='1')  # the ranges time the kernels
-
-    def child(kind, arg):
+    def child(kind, arg):  # CUDA breakdowns: the ranges time the kernels
+        env = dict(os.environ, CUDA_LAUNCH_BLOCKING='1') \
+            if kind == 'breakdown' else None
         out = subprocess.run(
             [sys.executable, os.path.abspath(__file__), '--child', kind, arg,
              '--device', dev, '--runs', str(runs)],
-            capture_output=True, text=True, check=True,
-            env=dict(os.environ, **(blocking if kind == 'breakdown' else {})))
+            capture_output=True, text=True, check=True, env=env)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    summary = dict(
-        device=torch.cuda.get_device_name() if dev == 'cuda' else dev)
+    summary = dict(device=torch.cuda.get_device_name()
+                   if dev == 'cuda' else dev)
     for name in args.pairs:
         r = child('time', name)
-        summary[name] = round(r['ratio'], 3)
-        summary[name + '_s'] = [round(r['num_s'], 3), round(r['den_s'], 3)]
+        summary[name] = r['ratio']
+        summary[name + '_s'] = [r['num_s'], r['den_s']]
         print(f'{name:<30}{r["num_s"]:8.3f} s /{r["den_s"]:8.3f} s ='
               f'{r["ratio"]:7.3f}', flush=True)
     for kind in ('infer', 'train'):
@@ -240,10 +224,9 @@ def main() -> None:
         from mmunirgbir.models.layers.value_map_deformable_attention import \
             mmcv_cuda_kernel_available
         summary.update(peak_cuda_mem_mb=_rounded(peak), images_per_s={
-            k: round(1 / summary[f'{k}_s'][0], 2)
-            for k in ('infer_overhead', 'train_time_ratio')
-            if f'{k}_s' in summary}, mmcv_cuda_kernel=(
-                mmcv_cuda_kernel_available()))
+            k: round(1 / summary[f'{k}_s'][0], 2) for k in
+            ('infer_overhead', 'train_time_ratio') if f'{k}_s' in summary},
+            mmcv_cuda_kernel=mmcv_cuda_kernel_available())
     print(json.dumps(summary))
 
 

@@ -49,3 +49,20 @@ simple_fpn = dict(
 seg_backbone = dict(backbone, out_indices=(0, 1, 2, 3))
 seg_data_preprocessor = dict(
     normalisation, type='RGBIRSegDataPreprocessor', pad_val=0, seg_pad_val=255)
+
+
+def class_weighted_heads(model: dict, num_classes: int,
+                         class_weight: list) -> dict:
+    """``model``'s decode head and auxiliary heads (one or a list), each with
+    ``num_classes`` and the class weights of its cross-entropy: what a
+    segmentation leaf sets for its data set."""
+
+    def head(cfg: dict) -> dict:
+        return dict(cfg, num_classes=num_classes,
+                    loss_decode=dict(cfg['loss_decode'],
+                                     class_weight=class_weight))
+
+    aux = model['auxiliary_head']
+    return dict(decode_head=head(model['decode_head']),
+                auxiliary_head=[head(h) for h in aux]
+                if isinstance(aux, list) else head(aux))
