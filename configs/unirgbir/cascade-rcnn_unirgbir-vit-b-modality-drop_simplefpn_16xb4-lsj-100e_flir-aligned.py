@@ -5,12 +5,7 @@
 # and the fused reference, with tools/analysis_tools/robustness_test.py.
 _base_ = ['./cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_flir-aligned.py']
 
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
 train_dataloader = dict(
-    dataset=dict(pipeline=[
-        *_base_.train_pipeline[:-1],
-        dict(type='RandomModalityDrop', rgb_prob=0.15, ir_prob=0.15),
-        dict(
-            type='PackDetInputs',
-            meta_keys=_base_.train_pipeline[-1].meta_keys +
-            ('missing_modality', ))
-    ]))
+    dataset=dict(pipeline=unirgbir.with_modality_drop(_base_.train_pipeline)))

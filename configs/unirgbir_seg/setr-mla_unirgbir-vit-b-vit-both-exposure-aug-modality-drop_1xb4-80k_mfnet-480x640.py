@@ -3,13 +3,7 @@
 # samples lose RGB, 15 % IR; docs/fusion.md).
 _base_ = ['./setr-mla_unirgbir-vit-b-vit-both-exposure-aug_1xb4-80k_mfnet-480x640.py']
 
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
 train_dataloader = dict(
-    dataset=dict(pipeline=[
-        *_base_.train_pipeline[:-1],
-        dict(type='RandomModalityDrop', rgb_prob=0.15, ir_prob=0.15),
-        dict(
-            type='PackSegInputs',
-            meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                       'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-                       'reduce_zero_label', 'missing_modality'))
-    ]))
+    dataset=dict(pipeline=unirgbir.with_modality_drop(_base_.train_pipeline)))

@@ -66,3 +66,16 @@ def class_weighted_heads(model: dict, num_classes: int,
     return dict(decode_head=head(model['decode_head']),
                 auxiliary_head=[head(h) for h in aux]
                 if isinstance(aux, list) else head(aux))
+
+
+def with_modality_drop(pipeline: list,
+                       rgb_prob: float = 0.15,
+                       ir_prob: float = 0.15) -> list:
+    """``pipeline`` with ``RandomModalityDrop`` before its pack transform
+    (the last), whose ``meta_keys`` then carry ``missing_modality``."""
+    from mmunirgbir.datasets.transforms import pack_missing_modality
+    return pack_missing_modality([
+        *pipeline[:-1],
+        dict(type='RandomModalityDrop', rgb_prob=rgb_prob, ir_prob=ir_prob),
+        pipeline[-1]
+    ])
