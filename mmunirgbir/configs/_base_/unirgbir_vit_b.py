@@ -5,7 +5,8 @@ normalisation, the 6-channel data preprocessors and ViTDet's simple feature
 pyramid.
 
 A model base imports this module (``import ... as unirgbir``) and builds its
-``model`` from these dicts. mmengine drops modules from a config, so none of
+``model`` from these dicts; leaves use its two functions for their
+data set's heads and for modality dropout. mmengine drops modules from a config, so none of
 these names becomes a setting of the configs that inherit the base.
 """
 #: ImageNet statistics for RGB; ImageNet grey-level statistics for IR
@@ -53,29 +54,26 @@ seg_data_preprocessor = dict(
 
 def class_weighted_heads(model: dict, num_classes: int,
                          class_weight: list) -> dict:
-    """``model``'s decode head and auxiliary heads (one or a list), each with
+    """``model``'s decode head and list of auxiliary heads, each with
     ``num_classes`` and the class weights of its cross-entropy: what a
-    segmentation leaf sets for its data set."""
+    SETR-MLA leaf sets for its data set."""
 
     def head(cfg: dict) -> dict:
         return dict(cfg, num_classes=num_classes,
                     loss_decode=dict(cfg['loss_decode'],
                                      class_weight=class_weight))
 
-    aux = model['auxiliary_head']
     return dict(decode_head=head(model['decode_head']),
-                auxiliary_head=[head(h) for h in aux]
-                if isinstance(aux, list) else head(aux))
+                auxiliary_head=[head(h) for h in model['auxiliary_head']])
 
 
 def with_modality_drop(pipeline: list,
                        rgb_prob: float = 0.15,
-                       ir_prob: float = 0.15) -> list:
-    """``pipeline`` with ``RandomModalityDrop`` before its pack transform
-    (the last), whose ``meta_keys`` then carry ``missing_modality``."""
+                       ir_prob: float = 0.15,
+                       at: int = -1) -> list:
+    """``pipeline`` with ``RandomModalityDrop`` inserted at index ``at``
+    (default: before the pack transform, the last), and ``missing_modality``
+    in the pack transform's ``meta_keys``."""
     from mmunirgbir.datasets.transforms import pack_missing_modality
-    return pack_missing_modality([
-        *pipeline[:-1],
-        dict(type='RandomModalityDrop', rgb_prob=rgb_prob, ir_prob=ir_prob),
-        pipeline[-1]
-    ])
+    drop = dict(type='RandomModalityDrop', rgb_prob=rgb_prob, ir_prob=ir_prob)
+    return pack_missing_modality([*pipeline[:at], drop, *pipeline[at:]])
