@@ -5,12 +5,9 @@
 # -misalign-align config adds the alignment step (docs/robustness.md).
 _base_ = ['./faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_synthetic-rgbir.py']
 
-train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(type='RandomModalityMisalign', modality='ir', max_shift=16,
-         prob=0.5, label_modality='rgb'),
-    *_base_.train_pipeline[2:],
-]
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
+train_pipeline = unirgbir.with_misalignment(_base_.train_pipeline, 16)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 max_epochs = 24
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)

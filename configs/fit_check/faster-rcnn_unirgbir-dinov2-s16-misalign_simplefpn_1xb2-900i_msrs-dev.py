@@ -4,10 +4,7 @@
 # object really is.
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16_simplefpn_1xb2-900i_msrs-dev.py']
 
-train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(type='RandomModalityMisalign', modality='ir', max_shift=40,
-         label_modality='rgb', prob=0.5),
-    *_base_.train_pipeline[2:],
-]
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
+train_pipeline = unirgbir.with_misalignment(_base_.train_pipeline, 40)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -5,10 +5,7 @@
 # clean score with the IR image shifted 16 or 32 px (docs/robustness.md).
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16-vit-both-exposure-aug-align_simplefpn_1xb2-900i_msrs-dev.py']
 
-train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(type='RandomModalityMisalign', modality='ir', max_shift=16,
-         label_modality='rgb', prob=0.5),
-    *_base_.train_pipeline[2:],
-]
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
+train_pipeline = unirgbir.with_misalignment(_base_.train_pipeline, 16)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -8,12 +8,9 @@
 # the plain one lost 47 % (docs/robustness.md).
 _base_ = ['./cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_kaist.py']
 
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
 model = dict(backbone=dict(mfp_cfg=dict(alignment_cfg=dict(
     match='image_gradients', max_displacement=8, pool=8))))
-train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(type='RandomModalityMisalign', modality='ir', max_shift=0.05,
-         prob=0.5, label_modality='rgb'),
-    *_base_.train_pipeline[2:],
-]
+train_pipeline = unirgbir.with_misalignment(_base_.train_pipeline, 0.05)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

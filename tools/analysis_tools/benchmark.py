@@ -113,8 +113,7 @@ def _profiled_seconds(model, step, parts: dict, backward: bool,
         for m in modules(model):
             getattr(m, hook + '_pre_hook')(enter(name))
             getattr(m, hook + '_hook')(leave)
-    for _ in range(2):
-        step()
+    step(), step()  # warm-ups
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(runs):
             with record_function('step'):
@@ -162,13 +161,11 @@ def measure_pair(name: str, device: str, runs: int) -> dict:
                               globals=dict(step=make_step(*side, size,
                                                           device)[1]))
               for side in TIME_PAIRS[name]]
-    for t in timers:
-        t.timeit(2)  # warm-ups
     measured = [[], []]
-    for _ in range(runs):
+    for _ in range(runs + 2):  # the first two rounds warm up
         for t, m in zip(timers, measured):
             m.append(t.timeit(1))
-    num, den = (benchmark.Measurement.merge(m)[0].median for m in measured)
+    num, den = (benchmark.Measurement.merge(m[2:])[0].median for m in measured)
     return _rounded(dict(num_s=num, den_s=den, ratio=num / den))
 
 

@@ -9,11 +9,7 @@ _base_ = 'mmdet::_base_/models/cascade-rcnn_r50_fpn.py'
 import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 model = dict(
-    data_preprocessor=dict(
-        _delete_=True, **unirgbir.det_data_preprocessor),
-    backbone=dict(_delete_=True, **unirgbir.det_backbone),
-    neck=dict(_delete_=True, **unirgbir.simple_fpn),
-    rpn_head=dict(num_convs=2),
+    **unirgbir.two_stage_parts,
     roi_head=dict(bbox_head=[
         dict(
             type='Shared4Conv1FCBBoxHead',

@@ -12,11 +12,7 @@ import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
-    data_preprocessor=dict(
-        _delete_=True, **unirgbir.seg_data_preprocessor),
-    pretrained=None,
-    backbone=dict(_delete_=True, **unirgbir.seg_backbone),
-    neck=dict(in_channels=[768, 768, 768, 768], norm_cfg=norm_cfg),
+    **unirgbir.setr_mla_parts,
     decode_head=dict(
         norm_cfg=norm_cfg,
         loss_decode=dict(type='WeightedCrossEntropyLoss')),

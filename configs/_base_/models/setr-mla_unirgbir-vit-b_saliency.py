@@ -17,11 +17,7 @@ __losses = [
 ]
 __saliency = dict(num_classes=2, out_channels=1, threshold=0.5)
 model = dict(
-    data_preprocessor=dict(
-        _delete_=True, **unirgbir.seg_data_preprocessor),
-    pretrained=None,
-    backbone=dict(_delete_=True, **unirgbir.seg_backbone),
-    neck=dict(in_channels=[768, 768, 768, 768], norm_cfg=norm_cfg),
+    **unirgbir.setr_mla_parts,
     decode_head=dict(
         norm_cfg=norm_cfg, loss_decode=__losses, **__saliency),
     auxiliary_head=[

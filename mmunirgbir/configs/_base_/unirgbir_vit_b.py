@@ -5,8 +5,8 @@ normalisation, the 6-channel data preprocessors and ViTDet's simple feature
 pyramid.
 
 A model base imports this module (``import ... as unirgbir``) and builds its
-``model`` from these dicts; leaves use its two functions for their
-data set's heads and for modality dropout. mmengine drops modules from a config, so none of
+``model`` from these dicts; leaves use its functions for their
+data set's heads, modality dropout and misregistration training. mmengine drops modules from a config, so none of
 these names becomes a setting of the configs that inherit the base.
 """
 #: ImageNet statistics for RGB; ImageNet grey-level statistics for IR
@@ -45,11 +45,24 @@ simple_fpn = dict(
     scale_factors=(4.0, 2.0, 1.0, 0.5),
     num_outs=5,
     norm_cfg=ln2d_cfg)
+#: what the two-stage bases replace in mmdet's R50-FPN Faster / Cascade R-CNN
+two_stage_parts = dict(
+    data_preprocessor=dict(_delete_=True, **det_data_preprocessor),
+    backbone=dict(_delete_=True, **det_backbone),
+    neck=dict(_delete_=True, **simple_fpn),
+    rpn_head=dict(num_convs=2))
 
 # segmentation / SOD: all four stage outputs, and mmseg's preprocessing
 seg_backbone = dict(backbone, out_indices=(0, 1, 2, 3))
 seg_data_preprocessor = dict(
     normalisation, type='RGBIRSegDataPreprocessor', pad_val=0, seg_pad_val=255)
+#: what the SETR-MLA bases replace in mmseg's SETR-MLA model
+setr_mla_parts = dict(
+    data_preprocessor=dict(_delete_=True, **seg_data_preprocessor),
+    pretrained=None,
+    backbone=dict(_delete_=True, **seg_backbone),
+    neck=dict(in_channels=[768, 768, 768, 768],
+              norm_cfg=dict(type='SyncBN', requires_grad=True)))
 
 
 def class_weighted_heads(model: dict, num_classes: int,
@@ -77,3 +90,17 @@ def with_modality_drop(pipeline: list,
     from mmunirgbir.datasets.transforms import pack_missing_modality
     drop = dict(type='RandomModalityDrop', rgb_prob=rgb_prob, ir_prob=ir_prob)
     return pack_missing_modality([*pipeline[:at], drop, *pipeline[at:]])
+
+
+def with_misalignment(pipeline: list,
+                      max_shift,
+                      prob: float = 0.5,
+                      at: int = 2) -> list:
+    """``pipeline`` with ``RandomModalityMisalign`` inserted at index ``at``
+    (default: after the two loading transforms, before the geometric ones):
+    with probability ``prob`` the IR image moves by up to ``max_shift``
+    (pixels, or a fraction of the size when < 1) and the labels stay with
+    the RGB image."""
+    misalign = dict(type='RandomModalityMisalign', modality='ir',
+                    max_shift=max_shift, prob=prob, label_modality='rgb')
+    return [*pipeline[:at], misalign, *pipeline[at:]]
