@@ -54,12 +54,23 @@ def quantize_int8(model, batches: List[torch.Tensor], mean, std):
     calibrated on normalised batches (:func:`calibration_batches`) with the
     data preprocessor's ``mean`` and ``std``.
 
+    Constants are folded first (on a copy of ``model``): the exporter leaves
+    a batch norm folded into a convolution as a product of two constants on
+    the weight path, and NNCF only quantises a weight that is one constant
+    (those convolutions then ran in fp32, 15 % of the fit-check detector's
+    INT8 time).
+
     Returns:
         openvino.Model: The quantised model.
     """
     import nncf
+    from openvino.passes import ConstantFolding, Manager
     if not batches:
         raise ValueError('no calibration pairs')
+    model = model.clone()
+    passes = Manager()
+    passes.register_pass(ConstantFolding())
+    passes.run_passes(model)
     dtype = input_dtype(model)
     mean = torch.as_tensor(mean, dtype=torch.float32).flatten()
     std = torch.as_tensor(std, dtype=torch.float32).flatten()

@@ -95,8 +95,26 @@ def test_quantize_tool_writes_int8_and_measures_each_precision(
         assert 0 <= r['metric'] <= 1 and r['time_s'] > 0
     assert results['pytorch_fp32']['drop_points'] == 0
     import openvino as ov
-    ops = {op.get_type_name() for op in ov.Core().read_model(out).get_ops()}
-    assert 'FakeQuantize' in ops  # quantised
+    ops = ov.Core().read_model(out).get_ordered_ops()
+    assert 'FakeQuantize' in {op.get_type_name() for op in ops}  # quantised
+    # every convolution's weight is stored in INT8 (the stems' batch norms,
+    # which the exporter folds into their weights, included)
+    convs = [op for op in ops if op.get_type_name() == 'Convolution']
+    assert convs
+    for conv in convs:
+        assert _weight_types(conv) & {'i8', 'u8'}, conv.get_friendly_name()
+
+
+def _weight_types(op) -> set:
+    """Element types of the constants on ``op``'s weight path."""
+    types, todo = set(), [op.input(1).get_source_output().get_node()]
+    while todo:
+        node = todo.pop()
+        if node.get_type_name() == 'Constant':
+            types.add(node.get_output_element_type(0).get_type_name())
+        todo += [node.input(i).get_source_output().get_node()
+                 for i in range(node.get_input_size())]
+    return types
 
 
 def test_quantize_refuses_what_it_cannot_calibrate_or_measure(
