@@ -5,7 +5,8 @@ from typing import List, Sequence, Union
 
 import torch
 
-from ..utils.modality_routing import (missing_modalities,
+from ..utils.modality_routing import (MODALITIES, check_routed,
+                                      missing_modalities,
                                       route_missing_modality)
 
 #: BGR -> RGB inside each modality of a (6, H, W) RGB-IR image
@@ -59,9 +60,13 @@ class RGBIRChannelsMixin:
     RGB within each modality (when ``swap_rgbir``), run the host package's
     preprocessing (normalisation, padding, batch augments), then route the
     samples whose ``missing_modality`` metainfo says an image is missing
-    (:func:`route_missing_modality`): stock detectors and segmentors call
-    the backbone with the batch alone."""
+    (:func:`route_missing_modality`, the modalities of ``route_missing``):
+    stock detectors and segmentors call the backbone with the batch alone."""
     swap_rgbir: bool = True
+    route_missing: tuple = MODALITIES
+
+    def _set_route_missing(self, route_missing: Sequence[str]) -> None:
+        self.route_missing = check_routed(route_missing)
 
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)
@@ -72,5 +77,6 @@ class RGBIRChannelsMixin:
         samples = data.get('data_samples')
         if samples:
             data['inputs'] = route_missing_modality(
-                data['inputs'], missing_modalities(samples))
+                data['inputs'], missing_modalities(samples),
+                self.route_missing)
         return data

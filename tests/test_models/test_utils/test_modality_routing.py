@@ -86,3 +86,43 @@ def test_preprocessors_route_flagged_samples(kind):
     samples[1].set_metainfo(dict(missing_modality=('rgb', 'ir')))
     with pytest.raises(ValueError, match='misses both'):
         pre(dict(inputs=imgs, data_samples=samples))
+
+
+def test_unrouted_modality_keeps_its_blank_image():
+    x = torch.randn(3, 6, 4, 4)
+    out = route_missing_modality(x, ['rgb', 'ir', None], routed=('ir', ))
+    assert torch.equal(out[0], x[0])  # RGB missing, not routed: as it was
+    assert torch.equal(out[1, 3:], x[1, :3])  # IR missing: RGB in its place
+    assert torch.equal(out[2], x[2])
+    assert route_missing_modality(x, ['rgb', None, None], routed=()) is x
+    with pytest.raises(ValueError, match="route_missing takes modalities"):
+        route_missing_modality(x, None, routed=('thermal', ))
+
+
+@pytest.mark.parametrize('kind', ['det', 'seg'])
+def test_preprocessors_keep_a_missing_rgb_image_black(kind):
+    """``route_missing=('ir',)``: a sample without RGB keeps the blank RGB
+    image, normalised as black; one without IR is still routed."""
+    common = dict(mean=MEAN, std=STD, route_missing=('ir', ))
+    if kind == 'det':
+        pre = MODELS.build(dict(type='RGBIRDetDataPreprocessor',
+                                pad_size_divisor=16, **common))
+        sample = DetDataSample
+    else:
+        from mmseg.structures import SegDataSample as sample
+        pre = MODELS.build(dict(type='RGBIRSegDataPreprocessor',
+                                size=(16, 16), **common))
+    samples = [sample(metainfo=dict(img_shape=(16, 16),
+                                    missing_modality=m)) for m in ('rgb', 'ir')]
+    imgs = [torch.randint(1, 255, (6, 16, 16), dtype=torch.uint8)
+            for _ in range(2)]
+    imgs[0][:3] = 0  # what LoadRGBIRImagePair / DropModality leave
+    imgs[1][3:] = 0
+    out = pre(dict(inputs=imgs, data_samples=samples))['inputs']
+    black = -torch.tensor(MEAN[:3]) / torch.tensor(STD[:3])
+    torch.testing.assert_close(out[0, :3, 0, 0], black)
+    assert not torch.equal(out[0, :3], out[0, 3:])
+    assert torch.equal(out[1, :3], out[1, 3:])  # RGB in the IR half
+    with pytest.raises(ValueError, match='route_missing takes'):
+        MODELS.build(dict(type='RGBIRDetDataPreprocessor', mean=MEAN,
+                          std=STD, route_missing=('rgb', 'depth')))
