@@ -60,7 +60,11 @@ def add_mim_extension() -> None:
 add_mim_extension()
 
 setup(
-    name='mmunirgbir',
+    # The distribution is named apart from its module, as mmsegmentation's
+    # is from mmseg: mmengine resolves ``read_base()`` imports through the
+    # location of a distribution named like the module, which is
+    # site-packages for an editable install, and through importlib otherwise.
+    name='mmunirgbir-toolbox',
     version=get_version(),
     description='UniRGB-IR: visible-infrared adapter tuning as an OpenMMLab '
     '(mmdet 3.x / mmseg 1.x) plugin',

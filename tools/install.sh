@@ -39,10 +39,10 @@ import pkg_resources  # noqa: F401
 assert mmcv.__version__ == sys.argv[1], mmcv.__version__
 assert (mmengine.__version__, mmdet.__version__, mmseg.__version__) == ('0.10.7', '3.3.0', '1.2.2')
 # the editable install must point at this checkout (CI clones elsewhere)
-# (the checkout's own mmunirgbir.egg-info has no direct_url.json: skip it)
+# (the checkout's own egg-info has no direct_url.json: skip it)
 import json, os
 urls = [json.loads(d.read_text('direct_url.json'))['url']
-        for d in md.distributions(name='mmunirgbir') if d.read_text('direct_url.json')]
+        for d in md.distributions(name='mmunirgbir-toolbox') if d.read_text('direct_url.json')]
 assert any(os.path.realpath(u.replace('file://', '')) == os.path.realpath(sys.argv[2])
            for u in urls), urls
 EOF
@@ -118,7 +118,15 @@ pip_install -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt
   -r "$ROOT/requirements/deploy.txt" -r "$ROOT/requirements/mim.txt" "$SETUPTOOLS_SPEC"
 pip_install --no-deps openmim==0.3.9
 
-# 5. this package, editable.
+# 5. this package, editable (distribution mmunirgbir-toolbox, module
+#    mmunirgbir). An install under the package's former distribution name,
+#    mmunirgbir, is removed first: mmengine would resolve read_base() imports
+#    through it. (-I and cd /: a stale mmunirgbir.egg-info in the current
+#    folder is no install.)
+if "$PY" -I -c 'import importlib.metadata as md; md.distribution("mmunirgbir")' 2>/dev/null; then
+  log "removing the former distribution mmunirgbir"
+  (cd / && pip_quiet uninstall --disable-pip-version-check -q -y mmunirgbir)
+fi
 pip_install --no-deps --no-build-isolation -e "$ROOT"
 
 "$PY" -c 'import mmcv, mmdet, mmseg, mmunirgbir, torch; from mmcv.ops import nms; print("[install] ready: torch", torch.__version__, "mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmseg", mmseg.__version__)'

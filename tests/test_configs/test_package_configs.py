@@ -68,11 +68,40 @@ print(json.dumps(dict(package=mmunirgbir.__file__,
 '''
 
 
+def _inherit_in_new_project(python: str, folder) -> dict:
+    """In a new folder with nothing set in the environment, ``python`` runs
+    a config that inherits the demo config through ``read_base()`` and
+    changes one field; the model builds, and the dump is the original with
+    that one change. Returns what the run printed."""
+    project = folder / 'my_project'
+    project.mkdir()
+    (project / 'my_detector.py').write_text(
+        DOWNSTREAM.format(module=module_name(REFERENCE)))
+    (project / 'build_and_dump.py').write_text(BUILD_AND_DUMP)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(('MMUNIRGBIR', 'PYTHONPATH'))}
+    run = subprocess.run([python, 'build_and_dump.py'], cwd=project, env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result['num_classes'] == 5
+    expected = _original(REFERENCE)
+    expected['model']['roi_head']['bbox_head']['num_classes'] = 5
+    dumped = Config.fromfile(str(project / 'dumped.py')).to_dict()
+    assert json.dumps(dumped, sort_keys=True, default=str) == json.dumps(
+        expected, sort_keys=True, default=str)
+    return result
+
+
+def test_downstream_config_inherits_this_environments_install(tmp_path):
+    """The install of this environment (``make install``: editable)."""
+    result = _inherit_in_new_project(sys.executable, tmp_path)
+    import mmunirgbir
+    assert result['package'] == mmunirgbir.__file__
+
+
 def test_downstream_config_inherits_an_installed_wheel(tmp_path):
-    """A wheel of this checkout, installed in a fresh virtual environment;
-    a config in an unrelated folder inherits the demo config through
-    ``read_base()``, changes one field, builds the model, and its dump is
-    the original with that one change. Nothing is set in the environment."""
+    """A wheel of this checkout, installed in a fresh virtual environment."""
     src = tmp_path / 'src'
     files = subprocess.run(
         ['git', 'ls-files', '-co', '--exclude-standard'], cwd=REPO,
@@ -86,32 +115,16 @@ def test_downstream_config_inherits_an_installed_wheel(tmp_path):
     subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
                     '--no-build-isolation', '-q', str(src), '-w',
                     str(tmp_path / 'dist')], check=True, capture_output=True)
-    (wheel, ) = (tmp_path / 'dist').glob('mmunirgbir-*.whl')
+    (wheel, ) = (tmp_path / 'dist').glob('mmunirgbir_toolbox-*.whl')
     venv = tmp_path / 'venv'
     subprocess.run([sys.executable, '-m', 'venv', '--system-site-packages',
                     '--without-pip', str(venv)], check=True)
-    python = str(venv / 'bin' / 'python')
     # --ignore-installed: leave this environment's own install alone
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q',
                     '--ignore-installed', '--prefix', str(venv), str(wheel)],
                    check=True, capture_output=True)
-    project = tmp_path / 'my_project'
-    project.mkdir()
-    (project / 'my_detector.py').write_text(
-        DOWNSTREAM.format(module=module_name(REFERENCE)))
-    (project / 'build_and_dump.py').write_text(BUILD_AND_DUMP)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(('MMUNIRGBIR', 'PYTHONPATH'))}
-    out = subprocess.run([python, 'build_and_dump.py'], cwd=project, env=env,
-                         check=True, capture_output=True, text=True).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+    result = _inherit_in_new_project(str(venv / 'bin' / 'python'), tmp_path)
     assert result['package'].startswith(str(venv))  # the wheel, not this tree
-    assert result['num_classes'] == 5
-    expected = _original(REFERENCE)
-    expected['model']['roi_head']['bbox_head']['num_classes'] = 5
-    dumped = Config.fromfile(str(project / 'dumped.py')).to_dict()
-    assert json.dumps(dumped, sort_keys=True, default=str) == json.dumps(
-        expected, sort_keys=True, default=str)
 
 
 def test_readme_shows_the_new_style_inheritance():
