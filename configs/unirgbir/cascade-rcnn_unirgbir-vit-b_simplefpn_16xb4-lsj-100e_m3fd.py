@@ -4,8 +4,6 @@ _base_ = [
     '../_base_/datasets/m3fd_rgbir.py',
     '../_base_/schedules/adamw_lsj-100e.py', '../_base_/det_runtime.py'
 ]
-model = dict(
-    roi_head=dict(bbox_head=[
-        dict(head, num_classes=_base_.num_classes)
-        for head in _base_.model.roi_head.bbox_head
-    ]))
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
+model = unirgbir.cascade_num_classes(_base_.model, _base_.num_classes)

@@ -8,7 +8,4 @@ _base_ = [
 ]
 import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
-model = dict(
-    data_preprocessor=dict(size=_base_.crop_size),
-    **unirgbir.class_weighted_heads(_base_.model, _base_.num_classes,
-                                    _base_.class_weight))
+model = unirgbir.setr_mla_for_dataset(_base_)

@@ -65,18 +65,30 @@ setr_mla_parts = dict(
               norm_cfg=dict(type='SyncBN', requires_grad=True)))
 
 
-def class_weighted_heads(model: dict, num_classes: int,
-                         class_weight: list) -> dict:
-    """``model``'s decode head and list of auxiliary heads, each with
-    ``num_classes`` and the class weights of its cross-entropy: what a
-    SETR-MLA leaf sets for its data set."""
+def cascade_num_classes(model: dict, num_classes: int) -> dict:
+    """``model``'s cascade RoI head with ``num_classes`` in every stage's box
+    head: what a Cascade R-CNN leaf sets for its data set."""
+    return dict(roi_head=dict(bbox_head=[
+        dict(head, num_classes=num_classes)
+        for head in model['roi_head']['bbox_head']
+    ]))
+
+
+def setr_mla_for_dataset(base) -> dict:
+    """What a SETR-MLA leaf sets for its data set, from the ``crop_size``,
+    ``num_classes`` and ``class_weight`` of its data set base (``base`` is
+    the leaf's ``_base_``): the preprocessor's crop size, and the decode
+    head and every auxiliary head of ``base.model`` with ``num_classes`` and
+    the class weights of their cross-entropy."""
 
     def head(cfg: dict) -> dict:
-        return dict(cfg, num_classes=num_classes,
+        return dict(cfg, num_classes=base['num_classes'],
                     loss_decode=dict(cfg['loss_decode'],
-                                     class_weight=class_weight))
+                                     class_weight=base['class_weight']))
 
-    return dict(decode_head=head(model['decode_head']),
+    model = base['model']
+    return dict(data_preprocessor=dict(size=base['crop_size']),
+                decode_head=head(model['decode_head']),
                 auxiliary_head=[head(h) for h in model['auxiliary_head']])
 
 
