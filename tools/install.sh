@@ -45,6 +45,8 @@ urls = [json.loads(d.read_text('direct_url.json'))['url']
         for d in md.distributions(name='mmunirgbir-toolbox') if d.read_text('direct_url.json')]
 assert any(os.path.realpath(u.replace('file://', '')) == os.path.realpath(sys.argv[2])
            for u in urls), urls
+# and nothing installed (by pip: INSTALLER) under the former name, mmunirgbir
+assert not [d for d in md.distributions(name='mmunirgbir') if d.read_text('INSTALLER')]
 EOF
   log "environment already complete (torch $("$PY" -c 'import torch; print(torch.__version__)'), mmcv $MMCV_VERSION with ops); nothing to do"
   exit 0
