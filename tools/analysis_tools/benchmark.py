@@ -113,7 +113,8 @@ def _profiled_seconds(model, step, parts: dict, backward: bool,
         for m in modules(model):
             getattr(m, hook + '_pre_hook')(enter(name))
             getattr(m, hook + '_hook')(leave)
-    step(), step()  # warm-ups
+    for _ in range(2):  # warm-ups
+        step()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(runs):
             with record_function('step'):

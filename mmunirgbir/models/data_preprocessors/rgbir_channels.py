@@ -63,9 +63,10 @@ class RGBIRChannelsMixin:
     (:func:`route_missing_modality`, the modalities of ``route_missing``):
     stock detectors and segmentors call the backbone with the batch alone."""
     swap_rgbir: bool = True
-    route_missing: tuple = MODALITIES
 
-    def _set_route_missing(self, route_missing: Sequence[str]) -> None:
+    def __init__(self, *args, route_missing: Sequence[str] = MODALITIES,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self.route_missing = check_routed(route_missing)
 
     def forward(self, data: dict, training: bool = False) -> dict:

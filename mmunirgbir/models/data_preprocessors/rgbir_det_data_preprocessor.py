@@ -27,7 +27,8 @@ class RGBIRDetDataPreprocessor(RGBIRChannelsMixin, DetDataPreprocessor):
         route_missing (Sequence[str]): The missing modalities whose place
             the present image takes (the single-modality baseline's input);
             a missing modality not listed stays the blank (black) image of
-            the loading or dropping transform. Defaults to ('rgb', 'ir').
+            the loading or dropping transform. Defaults to ('rgb', 'ir')
+            (taken by :class:`RGBIRChannelsMixin`).
         **kwargs: Other :class:`DetDataPreprocessor` arguments
             (``pad_size_divisor``, ``batch_augments``, ...).
     """
@@ -36,7 +37,6 @@ class RGBIRDetDataPreprocessor(RGBIRChannelsMixin, DetDataPreprocessor):
                  mean: Sequence[float],
                  std: Sequence[float],
                  bgr_to_rgb: bool = True,
-                 route_missing: Sequence[str] = ('rgb', 'ir'),
                  **kwargs) -> None:
         check_rgbir_stats(mean, std)
         for key in ('rgb_to_bgr', ):
@@ -48,4 +48,3 @@ class RGBIRDetDataPreprocessor(RGBIRChannelsMixin, DetDataPreprocessor):
                              torch.tensor(mean).view(-1, 1, 1), False)
         self.register_buffer('std', torch.tensor(std).view(-1, 1, 1), False)
         self.swap_rgbir = bgr_to_rgb
-        self._set_route_missing(route_missing)

@@ -24,7 +24,8 @@ class RGBIRSegDataPreprocessor(RGBIRChannelsMixin, SegDataPreProcessor):
         route_missing (Sequence[str]): The missing modalities whose place
             the present image takes (the single-modality baseline's input);
             a missing modality not listed stays the blank (black) image of
-            the loading or dropping transform. Defaults to ('rgb', 'ir').
+            the loading or dropping transform. Defaults to ('rgb', 'ir')
+            (taken by :class:`RGBIRChannelsMixin`).
         **kwargs: Other :class:`SegDataPreProcessor` arguments (``size``,
             ``size_divisor``, ``pad_val``, ``seg_pad_val``, ...).
     """
@@ -33,10 +34,8 @@ class RGBIRSegDataPreprocessor(RGBIRChannelsMixin, SegDataPreProcessor):
                  mean: Sequence[float],
                  std: Sequence[float],
                  bgr_to_rgb: bool = True,
-                 route_missing: Sequence[str] = ('rgb', 'ir'),
                  **kwargs) -> None:
         check_rgbir_stats(mean, std)
         super().__init__(
             mean=mean, std=std, bgr_to_rgb=False, rgb_to_bgr=False, **kwargs)
         self.swap_rgbir = bgr_to_rgb
-        self._set_route_missing(route_missing)
