@@ -28,6 +28,19 @@ def pytest_configure(config):
         torch.set_num_threads(threads)
 
 
+@pytest.fixture(autouse=True)
+def keep_torch_threads():
+    """Give every test the worker's torch thread count back: a tool's
+    ``main()`` run in-process (``quantize.py --threads``) sets the count
+    for the whole process, and the worker's later tests would then compete
+    with the other worker for the cores and compute in another order."""
+    import torch
+    threads = torch.get_num_threads()
+    yield
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 def shared_path(relative: str) -> Path:
     """Return ``SHARED/relative``; skip (fail under CI) when it is missing."""
     path = SHARED / relative

@@ -82,7 +82,8 @@ def test_quantize_tool_writes_int8_and_measures_each_precision(
     monkeypatch.setattr(sys, 'argv', [
         'quantize.py', path, config, '--calib', '3', '--out', out,
         '--checkpoint', ckpt, '--runs', '1', '--work-dir',
-        str(tmp / 'work'), '--metric', 'coco/bbox_mAP_50'])
+        str(tmp / 'work'), '--metric', 'coco/bbox_mAP_50',
+        '--threads', str(torch.get_num_threads())])  # this worker's share
     tool.main()
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary['calibration_pairs'] == 3
