@@ -46,6 +46,28 @@ def test_class_counts_live_in_dataset_files():
             assert not re.search(r'num_classes=\d', text), config
 
 
+def test_modality_dropout_rates():
+    """The recommended fusion mode's dropout leaves drop RGB and IR at the
+    rates tuned on msrs_dev; the paper mode's and the demo's keep 0.15 /
+    0.15."""
+    from mmunirgbir.configs._base_.unirgbir_vit_b import \
+        RECOMMENDED_MODALITY_DROP
+    found = 0
+    for config in CONFIGS:
+        if 'modality-drop' not in config:
+            continue
+        dataset = Config.fromfile(osp.join(REPO, config)).train_dataloader
+        while 'pipeline' not in dataset:
+            dataset = dataset['dataset']
+        drops = [dict(t) for t in dataset['pipeline']
+                 if t['type'] == 'RandomModalityDrop']
+        rates = (dict(RECOMMENDED_MODALITY_DROP) if 'vit-both' in config
+                 else dict(rgb_prob=0.15, ir_prob=0.15))
+        assert drops == [dict(type='RandomModalityDrop', **rates)], config
+        found += 1
+    assert found >= 8
+
+
 MODEL_BASES = sorted(
     glob.glob(osp.join(REPO, 'configs', '_base_', 'models', '*.py')))
 
