@@ -51,6 +51,13 @@ class ModalityAlignment(BaseModule):
     than ``min_shift`` input pixels counts as 0, so the small offsets of an
     "aligned" data set, which the model learns with, are not resampled.
 
+    ``inference_only=True`` (``'image_gradients'``, ``learn_gate=False``)
+    applies the step in eval mode only: the model trains as if it were not
+    there, nothing in it learns (the temperature is held too), and the
+    trained model is tested, exported and served with its IR image moved
+    back into register. A checkpoint trained without the step loads into
+    such a model unchanged (msrs_dev: docs/robustness.md).
+
     The reach is ``max_displacement * pool`` pixels of the compared maps:
     with ``'features'`` on the feature pool's stems (1/4 of the input), the
     defaults (4, 2) reach 32 input pixels; with ``'image_gradients'``
@@ -75,6 +82,10 @@ class ModalityAlignment(BaseModule):
         gate_init (float): The gate's initial value. Defaults to 0 (the
             untrained module is an identity).
         learn_gate (bool): Whether the gate trains. Defaults to True.
+        inference_only (bool): Apply the step in eval mode only, with
+            nothing in it learned. Needs ``match='image_gradients'``,
+            ``learn_gate=False`` and a non-zero ``gate_init``. Defaults to
+            False.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
     MATCHES = ('features', 'image_gradients')
@@ -90,6 +101,7 @@ class ModalityAlignment(BaseModule):
                  min_shift: float = 0.,
                  gate_init: float = 0.,
                  learn_gate: bool = True,
+                 inference_only: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if max_displacement < 1 or pool < 1:
@@ -99,6 +111,15 @@ class ModalityAlignment(BaseModule):
             raise ValueError(f'match must be one of {self.MATCHES}, got '
                              f'{match!r}')
         self.match = match
+        if inference_only and (match != 'image_gradients' or learn_gate
+                               or gate_init == 0):
+            raise ValueError(
+                "inference_only needs match='image_gradients', "
+                'learn_gate=False and a non-zero gate_init (nothing may '
+                f'learn, and the step must move something), got '
+                f'match={match!r}, learn_gate={learn_gate}, '
+                f'gate_init={gate_init}')
+        self.inference_only = inference_only
         if peak_contrast is not None:
             lo, hi = (float(v) for v in peak_contrast)
             if not 0 <= lo < hi:
@@ -125,7 +146,11 @@ class ModalityAlignment(BaseModule):
         self.pool = pool
         # correlations differ by hundredths between displacements: a sharp
         # softmax from the start
-        self.log_temperature = nn.Parameter(torch.tensor(math.log(50.)))
+        log_temperature = torch.tensor(math.log(50.))
+        if inference_only:  # same checkpoint key as the learned one
+            self.register_buffer('log_temperature', log_temperature)
+        else:
+            self.log_temperature = nn.Parameter(log_temperature)
         gate = torch.tensor(gate_init / gate_scale)
         if learn_gate:
             self.gate = nn.Parameter(gate)
@@ -140,6 +165,12 @@ class ModalityAlignment(BaseModule):
         self.register_buffer(
             'displacements', torch.tensor(self.offsets, dtype=torch.float32),
             persistent=False)
+
+    @property
+    def active(self) -> bool:
+        """Whether the step applies now: always, or in eval mode only
+        with ``inference_only``."""
+        return not (self.inference_only and self.training)
 
     def _edges(self, img: torch.Tensor) -> torch.Tensor:
         """Square root of the gradient magnitude of the standardised grey

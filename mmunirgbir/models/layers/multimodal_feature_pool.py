@@ -119,18 +119,18 @@ class MultiModalFeaturePool(BaseModule):
             tuple: ``num_levels`` maps (``pyramid_channels``) at strides 8,
             16, 32, in channels-last memory; and the shift the alignment
             applied to the IR features, (B, 2) as (dx, dy) in input pixels
-            (None without alignment).
+            (None without alignment, or while it is inactive).
         """
         # channels-last activations make oneDNN's convolutions and pooling
         # about 1.7x faster on CPU here; the result is the same
         shift = None
-        if self.alignment is not None and \
-                self.alignment.match == 'image_gradients':
+        align = self.alignment is not None and self.alignment.active
+        if align and self.alignment.match == 'image_gradients':
             shift = self.alignment.displacement(rgb, ir)  # input pixels
         rgb = rgb.contiguous(memory_format=torch.channels_last)
         ir = ir.contiguous(memory_format=torch.channels_last)
         rgb, ir = self.rgb_stem(rgb), self.ir_stem(ir)
-        if self.alignment is not None:
+        if align:
             if shift is None:  # matched on the stems' features
                 shift = self.alignment.displacement(rgb, ir) * \
                     self.stem_stride

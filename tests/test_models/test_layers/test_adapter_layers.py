@@ -401,3 +401,35 @@ def test_feature_pool_aligns_with_image_gradients():
     with torch.no_grad():
         _, shift = mfp.forward_pyramid(rgb, ir)
     assert abs(shift[0, 0].item() - 8) < 0.5 and abs(shift[0, 1]) < 0.5
+
+
+def test_alignment_can_apply_at_inference_only():
+    """``inference_only``: in training the pool is the pool without the
+    step, in eval mode it moves the IR features back; nothing in the step
+    learns, and its checkpoint keys are the learned step's."""
+    torch.manual_seed(0)
+    kw = dict(embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16))
+    align = dict(match='image_gradients', max_displacement=4, pool=4,
+                 gate_init=1., learn_gate=False)
+    mfp = MultiModalFeaturePool(
+        **kw, alignment_cfg=dict(align, inference_only=True))
+    plain = MultiModalFeaturePool(**kw)
+    plain.load_state_dict(mfp.state_dict(), strict=False)
+    assert not list(mfp.alignment.parameters())
+    learned = ModalityAlignment(**align)
+    assert set(mfp.alignment.state_dict()) == set(learned.state_dict())
+    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    ir = torch.zeros_like(rgb)
+    ir[..., 8:] = rgb[..., :-8]
+    with torch.no_grad():
+        trained, shift = mfp.forward_pyramid(rgb, ir)
+        expected, _ = plain.forward_pyramid(rgb, ir)
+        assert shift is None
+        for a, b in zip(trained, expected):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+        _, shift = mfp.eval().forward_pyramid(rgb, ir)
+    assert abs(shift[0, 0].item() - 8) < 0.5 and abs(shift[0, 1]) < 0.5
+    for bad in (dict(align, match='features'), dict(align, learn_gate=True),
+                dict(align, gate_init=0.)):
+        with pytest.raises(ValueError, match='inference_only needs'):
+            ModalityAlignment(**bad, inference_only=True)
