@@ -55,8 +55,9 @@ class ModalityAlignment(BaseModule):
     applies the step in eval mode only: the model trains as if it were not
     there, nothing in it learns (the temperature is held too), and the
     trained model is tested, exported and served with its IR image moved
-    back into register. A checkpoint trained without the step loads into
-    such a model unchanged (msrs_dev: docs/robustness.md).
+    back into register. The step then has nothing in the checkpoint: a
+    checkpoint trained without it loads into such a model, and back, with
+    no missing or unexpected keys (msrs_dev: docs/robustness.md).
 
     The reach is ``max_displacement * pool`` pixels of the compared maps:
     with ``'features'`` on the feature pool's stems (1/4 of the input), the
@@ -147,15 +148,16 @@ class ModalityAlignment(BaseModule):
         # correlations differ by hundredths between displacements: a sharp
         # softmax from the start
         log_temperature = torch.tensor(math.log(50.))
-        if inference_only:  # same checkpoint key as the learned one
-            self.register_buffer('log_temperature', log_temperature)
+        if inference_only:  # set by the config: not in the checkpoint
+            self.register_buffer('log_temperature', log_temperature,
+                                 persistent=False)
         else:
             self.log_temperature = nn.Parameter(log_temperature)
         gate = torch.tensor(gate_init / gate_scale)
         if learn_gate:
             self.gate = nn.Parameter(gate)
         else:  # held where it starts (a buffer: same checkpoint key)
-            self.register_buffer('gate', gate)
+            self.register_buffer('gate', gate, persistent=not inference_only)
         self.gate_scale = gate_scale
         # (dx, dy) as Python integers for the slicing (no tensor-to-number
         # conversion: the module exports to ONNX), and as a buffer for the

@@ -406,7 +406,8 @@ def test_feature_pool_aligns_with_image_gradients():
 def test_alignment_can_apply_at_inference_only():
     """``inference_only``: in training the pool is the pool without the
     step, in eval mode it moves the IR features back; nothing in the step
-    learns, and its checkpoint keys are the learned step's."""
+    learns or goes into the checkpoint, so the pool's checkpoint is the
+    plain pool's."""
     torch.manual_seed(0)
     kw = dict(embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16))
     align = dict(match='image_gradients', max_displacement=4, pool=4,
@@ -414,10 +415,9 @@ def test_alignment_can_apply_at_inference_only():
     mfp = MultiModalFeaturePool(
         **kw, alignment_cfg=dict(align, inference_only=True))
     plain = MultiModalFeaturePool(**kw)
-    plain.load_state_dict(mfp.state_dict(), strict=False)
+    plain.load_state_dict(mfp.state_dict())  # strict: the same keys
     assert not list(mfp.alignment.parameters())
-    learned = ModalityAlignment(**align)
-    assert set(mfp.alignment.state_dict()) == set(learned.state_dict())
+    assert not mfp.alignment.state_dict()
     rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
     ir = torch.zeros_like(rgb)
     ir[..., 8:] = rgb[..., :-8]
