@@ -95,8 +95,8 @@ def setr_mla_for_dataset(base) -> dict:
 #: The recommended fusion mode's modality dropout: RGB is dropped more often
 #: than IR, since the IR-only path is the one a night-time rig falls back on.
 #: On msrs_dev (docs/fusion.md) RGB at 0.20 instead of 0.15 lifted the
-#: RGB-missing row from 0.267 (4 seeds) to 0.289 (3 seeds) at the same clean
-#: score (0.357 against 0.3545); RGB at 0.30 cost 2 to 4 points clean.
+#: RGB-missing row from 0.267 to 0.275 (4 seeds each) at about the same
+#: clean score (0.352 against 0.3545); RGB at 0.30 cost 2 to 4 points clean.
 RECOMMENDED_MODALITY_DROP = dict(rgb_prob=0.2, ir_prob=0.15)
 
 
