@@ -117,7 +117,7 @@ class ModalityAlignment(BaseModule):
             raise ValueError(
                 "inference_only needs match='image_gradients', "
                 'learn_gate=False and a non-zero gate_init (nothing may '
-                f'learn, and the step must move something), got '
+                'learn, and the step must move something), got '
                 f'match={match!r}, learn_gate={learn_gate}, '
                 f'gate_init={gate_init}')
         self.inference_only = inference_only
@@ -156,7 +156,8 @@ class ModalityAlignment(BaseModule):
         gate = torch.tensor(gate_init / gate_scale)
         if learn_gate:
             self.gate = nn.Parameter(gate)
-        else:  # held where it starts (a buffer: same checkpoint key)
+        else:  # held where it starts: a buffer, saved under the same key
+            # (inference_only: set by the config, not saved)
             self.register_buffer('gate', gate, persistent=not inference_only)
         self.gate_scale = gate_scale
         # (dx, dy) as Python integers for the slicing (no tensor-to-number
