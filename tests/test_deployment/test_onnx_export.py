@@ -168,7 +168,9 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
     dict(vit_input='both',
          mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
                       alignment_cfg=dict(match='image_gradients',
-                                         max_displacement=2, pool=4)))
+                                         max_displacement=2, pool=4,
+                                         ignore_padding=True,
+                                         peak_window=1)))
 ])
 def test_backbone_fusion_options_export(kwargs, tmp_path):
     """The ViT on IR, on both images as two gated streams, or the IR

@@ -364,6 +364,55 @@ def test_alignment_leaves_nearly_registered_pairs_alone():
         ModalityAlignment(min_shift=-1)
 
 
+def test_alignment_ignores_the_batch_padding():
+    """``ignore_padding``: the zero rows the data preprocessor pads a batch
+    with have an edge at the same place in both images, which pulls a
+    vertical estimate to 0; masked out, the padded pair gives the
+    unpadded pair's estimate."""
+    torch.manual_seed(0)
+    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    ir = torch.full_like(rgb, 0.3)  # IR content 8 px down
+    ir[..., 8:, :] = rgb[..., :-8, :]
+    kw = dict(match='image_gradients', max_displacement=4, pool=4)
+    plain = ModalityAlignment(**kw)
+    masked = ModalityAlignment(**kw, ignore_padding=True)
+    padded = [F.pad(x, (0, 0, 0, 32)) for x in (rgb, ir)]
+    expected = torch.tensor([[0., 8.]])
+    torch.testing.assert_close(plain.estimate(rgb, ir), expected,
+                               atol=0.1, rtol=0)
+    assert plain.estimate(*padded)[0, 1] < 4
+    torch.testing.assert_close(masked.estimate(*padded), expected,
+                               atol=0.1, rtol=0)
+    torch.testing.assert_close(masked.estimate(rgb, ir), expected,
+                               atol=0.1, rtol=0)
+    with pytest.raises(ValueError, match='ignore_padding needs'):
+        ModalityAlignment(ignore_padding=True)
+
+
+def test_alignment_peak_window_is_not_dragged_by_a_far_peak():
+    """``peak_window``: the soft-argmax over the displacements next to the
+    best one. An IR image that matches RGB in place, with a weaker ghost
+    16 px away and noise, stays in place; a plain shift is found as
+    before."""
+    torch.manual_seed(0)
+    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    noise = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    ghost = torch.zeros_like(rgb)
+    ghost[..., 16:] = rgb[..., :-16]
+    ir = 0.55 * rgb + 0.45 * ghost + noise
+    kw = dict(match='image_gradients', max_displacement=4, pool=4)
+    plain = ModalityAlignment(**kw)
+    local = ModalityAlignment(**kw, peak_window=1)
+    assert plain.estimate(rgb, ir)[0, 0] > 2
+    assert local.estimate(rgb, ir).abs().max() < 0.5
+    shifted = torch.zeros_like(rgb)
+    shifted[..., 8:] = rgb[..., :-8]
+    torch.testing.assert_close(local.estimate(rgb, shifted),
+                               torch.tensor([[8., 0.]]), atol=0.5, rtol=0)
+    with pytest.raises(ValueError, match='peak_window'):
+        ModalityAlignment(peak_window=-1)
+
+
 def test_alignment_gate_can_start_open():
     """``gate_init=1``: the image-gradient estimate moves the IR image back
     from the first step; the default gate (0) leaves it in place;
