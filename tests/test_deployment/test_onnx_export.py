@@ -170,7 +170,8 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
                       alignment_cfg=dict(match='image_gradients',
                                          max_displacement=2, pool=4,
                                          ignore_padding=True,
-                                         peak_window=1)))
+                                         peak_window=1,
+                                         displacement_penalty=0.04)))
 ])
 def test_backbone_fusion_options_export(kwargs, tmp_path):
     """The ViT on IR, on both images as two gated streams, or the IR

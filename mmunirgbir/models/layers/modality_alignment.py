@@ -54,18 +54,21 @@ class ModalityAlignment(BaseModule):
     ``ignore_padding=True`` (``'image_gradients'``) matches the images'
     own pixels only. The data preprocessor pads a batch with 0 in every
     channel, after the mean is taken off, which no real pixel is (the means
-    are not whole numbers); the border of that padding is an edge at the
+    are not whole numbers). The border of that padding is an edge at the
     same place in both images whatever their offset, and it pulls the
-    estimate along the padded side to 0 (msrs_dev: 240 rows padded to 256,
-    a vertical 8-px shift estimated at a median of 3.6 px, 8.0 with the
-    option).
+    estimate along the padded side towards 0.
 
     ``peak_window=k`` takes the soft-argmax over the displacements within
-    ``k`` of the best one only. Over all displacements, a flat correlation
-    (a dark pair, or one whose only other match is far away) drags the
-    expected displacement off a peak at 0: of 55 registered msrs_dev val
-    pairs, with ``ignore_padding``, 13 were moved by 4 input px or more
-    (11 of them with their best match at 0), 1 with ``peak_window=1``.
+    ``k`` (pooled pixels) of the best one only. Over all of them, a flat
+    correlation (a dark pair, or one with a second match far away) drags
+    the expected displacement off a peak at 0.
+
+    ``displacement_penalty=p`` subtracts ``p * |d|^2 / max_displacement^2``
+    from the correlation at displacement ``d`` before the best one is
+    picked: a Gaussian prior on the offset, so that on a weak pair a far
+    displacement (often a corner of the search) must beat the near ones by
+    a margin. ``peak_contrast`` is measured on the correlation itself.
+    (These three options on real pairs: docs/robustness.md.)
 
     ``inference_only=True`` (``'image_gradients'``, ``learn_gate=False``)
     applies the step in eval mode only: the model trains as if it were not
@@ -108,6 +111,9 @@ class ModalityAlignment(BaseModule):
         peak_window (int, optional): Soft-argmax over the displacements
             within this many (pooled pixels) of the best one. Defaults to
             None (over all).
+        displacement_penalty (float): Subtracted from the correlation
+            times the squared displacement over the squared search radius.
+            Defaults to 0.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
     MATCHES = ('features', 'image_gradients')
@@ -126,6 +132,7 @@ class ModalityAlignment(BaseModule):
                  inference_only: bool = False,
                  ignore_padding: bool = False,
                  peak_window: Optional[int] = None,
+                 displacement_penalty: float = 0.,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if max_displacement < 1 or pool < 1:
@@ -151,6 +158,10 @@ class ModalityAlignment(BaseModule):
         if peak_window is not None and peak_window < 0:
             raise ValueError(f'peak_window must be >= 0, got {peak_window}')
         self.peak_window = peak_window
+        if displacement_penalty < 0:
+            raise ValueError('displacement_penalty must be >= 0, got '
+                             f'{displacement_penalty}')
+        self.displacement_penalty = float(displacement_penalty)
         if peak_contrast is not None:
             lo, hi = (float(v) for v in peak_contrast)
             if not 0 <= lo < hi:
@@ -256,12 +267,16 @@ class ModalityAlignment(BaseModule):
                     a.square().sum((1, 2, 3)).sqrt() *
                     shifted.square().sum((1, 2, 3)).sqrt() + 1e-6))
         cost = torch.stack(costs, -1)  # (B, D)
-        logits = cost * self.log_temperature.exp()
+        score = cost
+        if self.displacement_penalty:
+            score = cost - self.displacement_penalty * \
+                self.displacements.square().sum(-1) / self.max_displacement**2
+        logits = score * self.log_temperature.exp()
         if self.peak_window is not None:
             # the soft-argmax around the best displacement only: far
             # displacements of nearly equal correlation (flat pairs) do not
             # drag the estimate off a peak at 0
-            best = self.displacements[cost.argmax(-1)]  # (B, 2)
+            best = self.displacements[score.argmax(-1)]  # (B, 2)
             far = (self.displacements - best[:, None]).abs().amax(-1) > \
                 self.peak_window
             logits = logits.masked_fill(far, float('-inf'))

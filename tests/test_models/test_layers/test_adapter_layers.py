@@ -413,6 +413,28 @@ def test_alignment_peak_window_is_not_dragged_by_a_far_peak():
         ModalityAlignment(peak_window=-1)
 
 
+def test_alignment_displacement_penalty_prefers_the_near_match():
+    """``displacement_penalty``: when a far match (16 px) is barely better
+    than the match in place, the penalty keeps the pair in place; a clear
+    16-px shift is still found."""
+    torch.manual_seed(0)
+    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    noise = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    shifted = torch.zeros_like(rgb)
+    shifted[..., 16:] = rgb[..., :-16]
+    ir = 0.5 * rgb + 0.5 * shifted + noise
+    kw = dict(match='image_gradients', max_displacement=4, pool=4,
+              peak_window=1)
+    plain = ModalityAlignment(**kw)
+    penalised = ModalityAlignment(**kw, displacement_penalty=0.04)
+    assert plain.estimate(rgb, ir)[0, 0] > 15
+    assert penalised.estimate(rgb, ir).abs().max() < 0.5
+    torch.testing.assert_close(penalised.estimate(rgb, shifted),
+                               torch.tensor([[16., 0.]]), atol=0.5, rtol=0)
+    with pytest.raises(ValueError, match='displacement_penalty'):
+        ModalityAlignment(displacement_penalty=-1)
+
+
 def test_alignment_gate_can_start_open():
     """``gate_init=1``: the image-gradient estimate moves the IR image back
     from the first step; the default gate (0) leaves it in place;
