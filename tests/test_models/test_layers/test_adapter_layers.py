@@ -389,50 +389,39 @@ def test_alignment_ignores_the_batch_padding():
         ModalityAlignment(ignore_padding=True)
 
 
-def test_alignment_peak_window_is_not_dragged_by_a_far_peak():
-    """``peak_window``: the soft-argmax over the displacements next to the
-    best one. An IR image that matches RGB in place, with a weaker ghost
-    16 px away and noise, stays in place; a plain shift is found as
-    before."""
-    torch.manual_seed(0)
-    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
-    noise = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
-    ghost = torch.zeros_like(rgb)
-    ghost[..., 16:] = rgb[..., :-16]
-    ir = 0.55 * rgb + 0.45 * ghost + noise
-    kw = dict(match='image_gradients', max_displacement=4, pool=4)
-    plain = ModalityAlignment(**kw)
-    local = ModalityAlignment(**kw, peak_window=1)
-    assert plain.estimate(rgb, ir)[0, 0] > 2
-    assert local.estimate(rgb, ir).abs().max() < 0.5
-    shifted = torch.zeros_like(rgb)
-    shifted[..., 8:] = rgb[..., :-8]
-    torch.testing.assert_close(local.estimate(rgb, shifted),
-                               torch.tensor([[8., 0.]]), atol=0.5, rtol=0)
-    with pytest.raises(ValueError, match='peak_window'):
-        ModalityAlignment(peak_window=-1)
-
-
-def test_alignment_displacement_penalty_prefers_the_near_match():
-    """``displacement_penalty``: when a far match (16 px) is barely better
-    than the match in place, the penalty keeps the pair in place; a clear
-    16-px shift is still found."""
+def _pair_with_a_far_match(in_place: float):
+    """A textured RGB image, an IR image that is ``in_place`` times it in
+    register plus the rest of it 16 px to the right plus noise, and the
+    plain 16-px shift."""
     torch.manual_seed(0)
     rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
     noise = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
     shifted = torch.zeros_like(rgb)
     shifted[..., 16:] = rgb[..., :-16]
-    ir = 0.5 * rgb + 0.5 * shifted + noise
-    kw = dict(match='image_gradients', max_displacement=4, pool=4,
-              peak_window=1)
-    plain = ModalityAlignment(**kw)
-    penalised = ModalityAlignment(**kw, displacement_penalty=0.04)
-    assert plain.estimate(rgb, ir)[0, 0] > 15
-    assert penalised.estimate(rgb, ir).abs().max() < 0.5
-    torch.testing.assert_close(penalised.estimate(rgb, shifted),
+    return rgb, in_place * rgb + (1 - in_place) * shifted + noise, shifted
+
+
+@pytest.mark.parametrize('in_place, without, option, bad', [
+    (0.55, {}, dict(peak_window=1), dict(peak_window=-1)),
+    (0.5, dict(peak_window=1), dict(displacement_penalty=0.04),
+     dict(displacement_penalty=-1)),
+])
+def test_alignment_keeps_a_pair_in_place_against_a_far_match(
+        in_place, without, option, bad):
+    """An IR image that matches RGB in place and, a little less or a little
+    more, 16 px away: without the option the far match pulls the estimate
+    (``peak_window``: the soft-argmax over all displacements lands between
+    them; ``displacement_penalty``: the far one wins); with it the pair
+    stays in place, and a plain 16-px shift is still found."""
+    rgb, ir, shifted = _pair_with_a_far_match(in_place)
+    kw = dict(match='image_gradients', max_displacement=4, pool=4, **without)
+    assert ModalityAlignment(**kw).estimate(rgb, ir)[0, 0] > 2
+    align = ModalityAlignment(**kw, **option)
+    assert align.estimate(rgb, ir).abs().max() < 0.5
+    torch.testing.assert_close(align.estimate(rgb, shifted),
                                torch.tensor([[16., 0.]]), atol=0.5, rtol=0)
-    with pytest.raises(ValueError, match='displacement_penalty'):
-        ModalityAlignment(displacement_penalty=-1)
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        ModalityAlignment(**bad)
 
 
 def test_alignment_gate_can_start_open():
