@@ -10,7 +10,8 @@ from .onnx_export import (export_onnx, max_difference, onnxruntime_session,
                           run_onnxruntime, unmatched_detections)
 from .onnx_nms import exportable_batched_nms, per_image_nms
 from .onnx_roi_align import exportable_roi_align, multi_level_roi_features
-from .openvino_features import OpenVINOFeatures, compile_openvino
+from .openvino_features import (OpenVINOFeatures, PerShapeCompiledModel,
+                                compile_openvino)
 from .pipeline_resize import config_test_resize
 from .raw_input import RawRGBIRInput
 from .rgbir_exportable import RGBIRExportable
@@ -22,6 +23,7 @@ __all__ = [
     'run_onnxruntime', 'unmatched_detections',
     'exportable_batched_nms', 'per_image_nms', 'exportable_roi_align',
     'multi_level_roi_features', 'config_test_resize', 'RawRGBIRInput',
-    'OpenVINOFeatures', 'compile_openvino', 'calibration_batches',
+    'OpenVINOFeatures', 'PerShapeCompiledModel', 'compile_openvino',
+    'calibration_batches',
     'quantize_int8'
 ]

@@ -12,6 +12,7 @@ from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.deployment import build_exportable, export_onnx
 from mmunirgbir.deployment.int8_quantization import calibration_batches
 from mmunirgbir.deployment.openvino_features import (OpenVINOFeatures,
+                                                     PerShapeCompiledModel,
                                                      compile_openvino)
 from mmunirgbir.testing import make_synthetic_detection_set
 
@@ -74,6 +75,28 @@ def test_graph_in_place_of_backbone_and_neck_gives_the_same_features(
         compile_openvino(path, 'fp8')
 
 
+def test_per_shape_compiled_model_fixes_each_shape_it_meets(exported):
+    """The graph compiled for each input shape, that shape fixed (the
+    export's batch is free): the same features as the graph of free
+    shapes, one compilation per shape."""
+    _, config, _, path, model = exported
+    batches = calibration_batches(Config.fromfile(config), 2)
+    pre = model.data_preprocessor
+    free = OpenVINOFeatures(compile_openvino(path), pre.mean, pre.std)
+    per_shape = PerShapeCompiledModel(path)
+    fixed = OpenVINOFeatures(per_shape, pre.mean, pre.std)
+    two = torch.cat(batches)
+    for inputs in (batches[0], batches[1], two):
+        for e, o in zip(free(inputs), fixed(inputs)):
+            torch.testing.assert_close(o, e, atol=1e-4, rtol=1e-4)
+    assert len(per_shape.compiled) == 2  # batch 1 and batch 2
+    for compiled in per_shape.compiled.values():
+        assert all(i.get_partial_shape().is_static for i in compiled.inputs)
+    assert not per_shape.inputs[0].get_partial_shape().is_static
+    with pytest.raises(ValueError, match='precision must be one of'):
+        PerShapeCompiledModel(path, 'int4')
+
+
 def test_quantize_tool_writes_int8_and_measures_each_precision(
         exported, monkeypatch, capsys):
     tmp, config, ckpt, path, _ = exported
@@ -83,10 +106,12 @@ def test_quantize_tool_writes_int8_and_measures_each_precision(
         'quantize.py', path, config, '--calib', '3', '--out', out,
         '--checkpoint', ckpt, '--runs', '1', '--work-dir',
         str(tmp / 'work'), '--metric', 'coco/bbox_mAP_50',
-        '--threads', str(torch.get_num_threads())])  # this worker's share
+        '--threads', str(torch.get_num_threads()),  # this worker's share
+        '--static-shapes'])
     tool.main()
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary['calibration_pairs'] == 3
+    assert summary['static_shapes'] is True
     assert summary['time_shape'] == [128, 160]  # a fixed graph: its size
     results = summary['results']
     assert list(results) == ['pytorch_fp32', 'openvino_fp32',

@@ -3,7 +3,8 @@
 calibrated on real pairs of the config's data set, and what it costs.
 
     python tools/deployment/quantize.py MODEL.onnx CONFIG --calib 100 \\
-        [--out MODEL_int8.xml] [--checkpoint CKPT] [--time-shape 512 640]
+        [--out MODEL_int8.xml] [--checkpoint CKPT] [--time-shape 512 640] \\
+        [--static-shapes]
 
 Calibration pairs come from the config's training set (``--split``), through
 its test pipeline and data preprocessor, spread evenly over the set. The
@@ -16,11 +17,15 @@ bf16: ``int8_bf16``): the config's test set and evaluator, with
 the graph in place of the model's backbone and neck and the model's own
 heads after it. That needs a feature graph: a ``--backbone-only``
 export. Times are medians of ``--runs``
-after 2 warm-ups, backbone (+ neck) only, at ``--time-shape`` (a graph
+(the runtimes in turn) after 2 warm-ups, backbone (+ neck) only, at ``--time-shape`` (a graph
 exported with ``--dynamic``; a fixed graph is timed at its own size), with
-``--threads`` threads. The last line printed is one JSON object.
+``--threads`` threads. With ``--static-shapes`` OpenVINO compiles each
+graph for each input shape it meets, that shape fixed, as a deployer with
+one camera size does (much faster in INT8). The last line printed is one
+JSON object.
 """
 import argparse
+import functools
 import json
 import os.path as osp
 import statistics
@@ -37,6 +42,7 @@ import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
 from mmunirgbir.deployment.int8_quantization import (calibration_batches,
                                                      quantize_int8)
 from mmunirgbir.deployment.openvino_features import (OpenVINOFeatures,
+                                                     PerShapeCompiledModel,
                                                      compile_openvino,
                                                      graph_feed, input_dtype)
 
@@ -59,6 +65,9 @@ def parse_args():
                         metavar=('H', 'W'), default=(512, 640))
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--static-shapes', action='store_true',
+                        help='compile the OpenVINO graphs for each input '
+                        'shape, that shape fixed')
     parser.add_argument('--work-dir', help='evaluation work folder')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
@@ -70,15 +79,20 @@ def graph_task(path: str) -> str:
     return {p.key: p.value for p in model.metadata_props}.get('task', '')
 
 
-def median_time(fn, runs: int) -> float:
-    for _ in range(2):
-        fn()
-    times = []
+def median_times(runners: dict, runs: int) -> dict:
+    """Median seconds of each of ``runners`` (name -> function), timed in
+    turn, so that a slower or faster spell of the machine falls on all of
+    them, after 2 warm-ups each."""
+    for fn in runners.values():
+        for _ in range(2):
+            fn()
+    times = {name: [] for name in runners}
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in runners.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def measure(args, cfg: Config, graphs: dict) -> dict:
@@ -105,16 +119,18 @@ def measure(args, cfg: Config, graphs: dict) -> dict:
             feats = backbone(x)
             return neck(feats) if neck is not None else feats
 
-    results['pytorch_fp32']['time_s'] = median_time(pytorch_features,
-                                                    args.runs)
+    runners = dict(pytorch_fp32=pytorch_features)
     for precision, graph in graphs.items():
-        compiled = compile_openvino(graph, precision, args.threads)
+        compiled = (PerShapeCompiledModel(graph, precision, args.threads)
+                    if args.static_shapes else compile_openvino(
+                        graph, precision, args.threads))
         feed = graph_feed(x, pre.mean.flatten(), pre.std.flatten(),
                           input_dtype(compiled))
-        seconds = median_time(lambda: compiled(feed), args.runs)
+        runners[f'openvino_{precision}'] = functools.partial(compiled, feed)
         OpenVINOFeatures.replace_features(model, compiled)
-        results[f'openvino_{precision}'] = dict(
-            metrics=runner.test(), time_s=seconds)
+        results[f'openvino_{precision}'] = dict(metrics=runner.test())
+    for name, seconds in median_times(runners, args.runs).items():
+        results[name]['time_s'] = seconds
     base = results['pytorch_fp32']
     key = args.metric or next(iter(base['metrics']))
     for name, r in results.items():
@@ -124,7 +140,7 @@ def measure(args, cfg: Config, graphs: dict) -> dict:
         r['drop_points'] = 100 * (base['metrics'][key] - r['metric'])
         r['time_over_pytorch'] = r['time_s'] / base['time_s']
     return dict(metric=key, time_shape=[h, w], threads=args.threads,
-                results=results)
+                static_shapes=args.static_shapes, results=results)
 
 
 def main() -> None:
@@ -168,7 +184,7 @@ def main() -> None:
                   f'{r["time_s"] * 1e3:>7.0f} ms{r["time_over_pytorch"]:>12.3f}')
         summary.update(
             metric=m['metric'], time_shape=m['time_shape'],
-            threads=m['threads'],
+            threads=m['threads'], static_shapes=m['static_shapes'],
             results={
                 k: {f: (round(v, 4) if isinstance(v, float) else v)
                     for f, v in r.items() if f != 'metrics'}
