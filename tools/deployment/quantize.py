@@ -16,9 +16,9 @@ in OpenVINO fp32, bf16 and INT8 (the other operations in fp32, or in
 bf16: ``int8_bf16``): the config's test set and evaluator, with
 the graph in place of the model's backbone and neck and the model's own
 heads after it. That needs a feature graph: a ``--backbone-only``
-export. Times are medians of ``--runs``
-(the runtimes in turn) after 2 warm-ups, backbone (+ neck) only, at ``--time-shape`` (a graph
-exported with ``--dynamic``; a fixed graph is timed at its own size), with
+export. Times are medians of ``--runs`` (the runtimes in turn) after 2
+warm-ups, backbone (+ neck) only, at ``--time-shape`` (a graph exported
+with ``--dynamic``; a fixed graph is timed at its own size), with
 ``--threads`` threads. With ``--static-shapes`` OpenVINO compiles each
 graph for each input shape it meets, that shape fixed, as a deployer with
 one camera size does (much faster in INT8). The last line printed is one
