@@ -500,7 +500,8 @@ def test_deploy_benchmark_runs_on_a_tiny_backbone():
         assert result[f'{name}_max_abs_diff'] < 1e-3
         assert result[f'{name}_over_pytorch'] > 0
     assert result['openvino_native_precision'] in ('f32', 'bf16', 'f16')
-    for name in ('openvino_bf16', 'openvino_int8', 'openvino_int8_bf16'):
+    for name in ('openvino_bf16', 'openvino_int8', 'openvino_int8_bf16',
+                 'openvino_bf16_static', 'openvino_int8_bf16_static'):
         assert result[f'{name}_over_pytorch'] > 0
         assert result[f'{name}_max_abs_diff'] < 1  # lower precision
 

@@ -12,7 +12,9 @@ AVX512-BF16 or AMX, which is not fp32 and is reported with its error;
 ``openvino_bf16`` (told bf16), ``openvino_int8`` (NNCF post-training INT8,
 calibrated on the timed input: its speed; ``quantize.py`` measures the
 accuracy it costs on real pairs) and ``openvino_int8_bf16`` (its other
-operations in bf16).
+operations in bf16); ``openvino_bf16_static`` and
+``openvino_int8_bf16_static`` are the same with the batch fixed too
+(``PerShapeCompiledModel``: every input shape static).
 Printed last, one JSON line: seconds per image of each, ``*_over_pytorch``
 ratios (target: <= 0.8 in at least one runtime) and the largest output
 difference of each runtime to PyTorch (features of magnitude about 1).
@@ -59,7 +61,8 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
     import onnxruntime as ort
     import openvino as ov
 
-    from mmunirgbir.deployment import (compile_openvino, export_onnx,
+    from mmunirgbir.deployment import (PerShapeCompiledModel,
+                                       compile_openvino, export_onnx,
                                        quantize_int8)
     model = _Backbone(size_overrides).eval()
     g = torch.Generator().manual_seed(0)
@@ -93,6 +96,8 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
                                   pre.std)
         int8 = compile_openvino(quantized, 'int8')
         int8_bf16 = compile_openvino(quantized, 'int8_bf16')
+        bf16_static = PerShapeCompiledModel(path, 'bf16')
+        int8_bf16_static = PerShapeCompiledModel(quantized, 'int8_bf16')
 
     def pytorch():
         with torch.no_grad():
@@ -109,7 +114,9 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
             f'openvino{suffix}': first_output(m)
             for suffix, m in (('', compiled), ('_native', native),
                               ('_bf16', bf16), ('_int8', int8),
-                              ('_int8_bf16', int8_bf16))
+                              ('_int8_bf16', int8_bf16),
+                              ('_bf16_static', bf16_static),
+                              ('_int8_bf16_static', int8_bf16_static))
         },
     }
     outputs = {}
