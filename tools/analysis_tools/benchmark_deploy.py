@@ -64,6 +64,7 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
     from mmunirgbir.deployment import (PerShapeCompiledModel,
                                        compile_openvino, export_onnx,
                                        quantize_int8)
+    from mmunirgbir.utils import times_in_turn
     model = _Backbone(size_overrides).eval()
     g = torch.Generator().manual_seed(0)
     rgb = torch.randint(0, 256, (1, 3, *size), generator=g,
@@ -92,11 +93,11 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
         pre = model.preprocess
         with torch.no_grad():
             calib = [pre(rgb, ir)]
-        quantized = quantize_int8(core.read_model(path), calib, pre.mean,
-                                  pre.std)
+        graph = core.read_model(path)
+        quantized = quantize_int8(graph, calib, pre.mean, pre.std)
         int8 = compile_openvino(quantized, 'int8')
         int8_bf16 = compile_openvino(quantized, 'int8_bf16')
-        bf16_static = PerShapeCompiledModel(path, 'bf16')
+        bf16_static = PerShapeCompiledModel(graph, 'bf16')
         int8_bf16_static = PerShapeCompiledModel(quantized, 'int8_bf16')
 
     def pytorch():
@@ -119,16 +120,7 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
                               ('_int8_bf16_static', int8_bf16_static))
         },
     }
-    outputs = {}
-    for name, run in runners.items():  # warm-ups
-        for _ in range(2):
-            outputs[name] = run()
-    times = {name: [] for name in runners}
-    for _ in range(runs):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
+    outputs, times = times_in_turn(runners, runs)
     med = {name: statistics.median(t) for name, t in times.items()}
     result = dict(
         input=f'{size[1]}x{size[0]}, batch 1, fp32, '

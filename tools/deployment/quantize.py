@@ -45,6 +45,7 @@ from mmunirgbir.deployment.openvino_features import (OpenVINOFeatures,
                                                      PerShapeCompiledModel,
                                                      compile_openvino,
                                                      graph_feed, input_dtype)
+from mmunirgbir.utils import times_in_turn
 
 
 def parse_args():
@@ -77,22 +78,6 @@ def graph_task(path: str) -> str:
     """The ``task`` pytorch2onnx.py stored in the graph ('' if none)."""
     model = onnx.load(path, load_external_data=False)
     return {p.key: p.value for p in model.metadata_props}.get('task', '')
-
-
-def median_times(runners: dict, runs: int) -> dict:
-    """Median seconds of each of ``runners`` (name -> function), timed in
-    turn, so that a slower or faster spell of the machine falls on all of
-    them, after 2 warm-ups each."""
-    for fn in runners.values():
-        for _ in range(2):
-            fn()
-    times = {name: [] for name in runners}
-    for _ in range(runs):
-        for name, fn in runners.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def measure(args, cfg: Config, graphs: dict) -> dict:
@@ -129,8 +114,8 @@ def measure(args, cfg: Config, graphs: dict) -> dict:
         runners[f'openvino_{precision}'] = functools.partial(compiled, feed)
         OpenVINOFeatures.replace_features(model, compiled)
         results[f'openvino_{precision}'] = dict(metrics=runner.test())
-    for name, seconds in median_times(runners, args.runs).items():
-        results[name]['time_s'] = seconds
+    for name, t in times_in_turn(runners, args.runs)[1].items():
+        results[name]['time_s'] = statistics.median(t)
     base = results['pytorch_fp32']
     key = args.metric or next(iter(base['metrics']))
     for name, r in results.items():
