@@ -12,6 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get('MMUNIRGBIR_SHARED', REPO.parent / 'shared'))
+#: the experiments on the real data of ``../shared`` (configs, tools)
+REAL_DATA_CHECKS = REPO / 'projects' / 'real_data_checks'
 
 
 def pytest_configure(config):
@@ -57,10 +59,11 @@ def dinov2_weights() -> Path:
     return shared_path('weights/dinov2_vits14_imgfocus.pth')
 
 
-def load_tool(relative: str):
-    """Import a script of ``tools/`` (not a package) as a module."""
+def load_tool(relative: str, root: Path = REPO / 'tools'):
+    """Import a script of ``tools/`` (or of ``root``; not a package) as a
+    module."""
     import importlib.util
-    path = REPO / 'tools' / relative
+    path = root / relative
     spec = importlib.util.spec_from_file_location(path.stem, str(path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -2,7 +2,7 @@
 # images are moved by up to 16 px (10 % of the 160-px scenes) against the RGB
 # image, which keeps the labels; 24 epochs. Alone this does not make the
 # model robust (the injectors cannot tell where the IR object moved): the
-# -misalign-align config adds the alignment step (docs/robustness.md).
+# -misalign-align config adds the alignment step (projects/real_data_checks/reports/robustness.md).
 _base_ = ['./faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_synthetic-rgbir.py']
 
 import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402

@@ -1,15 +1,12 @@
 # Recommended fusion mode on LLVIP: the frozen ViT runs the RGB and the IR
-# image as two streams (vit_input='both', about 2x the ViT's cost, only the
-# stream fusions' weights added) and half of the training RGB images are
-# darkened or over-exposed (RandomModalityExposure), so that the model leans
-# on IR when the RGB camera fails. Measured on real MSRS pairs in
-# docs/fusion.md; the paper's configuration is cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_llvip.py.
+# image as two streams (vit_input='both', about 2x the ViT's cost), half of
+# the training RGB images are darkened or over-exposed, so that the model
+# leans on IR when the RGB camera fails, and at inference the IR image is
+# moved back into register (image-gradient alignment, nothing trained).
+# The paper's configuration: cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_llvip.py.
 _base_ = ['./cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_llvip.py']
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
-model = dict(backbone=dict(vit_input='both'))
-train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(type='RandomModalityExposure', modality='rgb', prob=0.5),
-    *_base_.train_pipeline[2:],
-]
+model = unirgbir.RECOMMENDED_DET_MODEL
+train_pipeline = unirgbir.with_exposure_augmentation(_base_.train_pipeline)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

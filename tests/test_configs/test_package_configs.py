@@ -126,8 +126,3 @@ def test_downstream_config_inherits_an_installed_wheel(tmp_path):
     result = _inherit_in_new_project(str(venv / 'bin' / 'python'), tmp_path)
     assert result['package'].startswith(str(venv))  # the wheel, not this tree
 
-
-def test_readme_shows_the_new_style_inheritance():
-    readme = open(osp.join(REPO, 'README.md')).read()
-    assert 'with read_base():' in readme
-    assert 'from mmunirgbir.configs.' in readme

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ..conftest import REPO, load_tool, shared_path
+from ..conftest import REAL_DATA_CHECKS, REPO, load_tool, shared_path
 
 TOOL = REPO / 'tools/analysis_tools/registration_check.py'
 
@@ -99,7 +99,7 @@ def test_config_data_set_pairs():
     tool = _tool()
     shared_path('data/msrs_dev')
     pairs = tool.pairs_from_config(str(
-        REPO / 'configs/fit_check/'
+        REAL_DATA_CHECKS / 'configs' /
         'faster-rcnn_unirgbir-dinov2-s16_simplefpn_1xb2-900i_msrs-dev.py'))
     assert len(pairs) == 55
     assert all(r.endswith('.png') and '/ir/' in i for r, i in pairs)

@@ -68,7 +68,7 @@ class ModalityAlignment(BaseModule):
     picked: a Gaussian prior on the offset, so that on a weak pair a far
     displacement (often a corner of the search) must beat the near ones by
     a margin. ``peak_contrast`` is measured on the correlation itself.
-    (These three options on real pairs: docs/robustness.md.)
+    (These three options on real pairs: projects/real_data_checks/reports/robustness.md.)
 
     ``inference_only=True`` (``'image_gradients'``, ``learn_gate=False``)
     applies the step in eval mode only: the model trains as if it were not
@@ -76,7 +76,7 @@ class ModalityAlignment(BaseModule):
     trained model is tested, exported and served with its IR image moved
     back into register. The step then has nothing in the checkpoint: a
     checkpoint trained without it loads into such a model, and back, with
-    no missing or unexpected keys (msrs_dev: docs/robustness.md).
+    no missing or unexpected keys (msrs_dev: projects/real_data_checks/reports/robustness.md).
 
     The reach is ``max_displacement * pool`` pixels of the compared maps:
     with ``'features'`` on the feature pool's stems (1/4 of the input), the

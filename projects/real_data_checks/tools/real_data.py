@@ -1,0 +1,89 @@
+# Copyright (c) mmunirgbir contributors. All rights reserved.
+"""The real RGB-IR sets of the lab's shared data folder, for the tools of
+this project that train on a few of their pairs (the fit check).
+
+They live in ``$MMUNIRGBIR_SHARED/data`` (default: ``../shared/data`` beside
+the repository), research use only: read in place, never copied.
+"""
+import os
+import os.path as osp
+from mmengine.config import Config
+
+from mmunirgbir.utils.config_walk import visit_dicts
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
+
+#: the sets, as datasets of this package; ``splits``: their split files
+REAL_DATA = dict(
+    msrs_mini=dict(
+        type='RGBIRYOLODataset',
+        data_prefix=dict(img='vi', ir='ir', ann='labels_fusion'),
+        metainfo=dict(classes=('person', 'bicycle', 'car'))),
+    msrs_dev=dict(
+        type='RGBIRYOLODataset',
+        data_prefix=dict(img='vi', ir='ir', ann='labels_fusion'),
+        metainfo=dict(classes=('person', 'bicycle', 'car'))),
+    llvip_mini=dict(
+        type='RGBIRVOCDataset',
+        data_prefix=dict(img='visible', ir='infrared', ann='Annotations'),
+        metainfo=dict(classes=('person', ))))
+
+def shared_root() -> str:
+    """``$MMUNIRGBIR_SHARED`` or the ``shared`` folder beside the repo."""
+    return os.environ.get('MMUNIRGBIR_SHARED', osp.join(REPO, '..',
+                                                        'shared'))
+
+
+def real_data_root(data: str) -> str:
+    """The folder of the shared set ``data`` (checked to exist)."""
+    if data not in REAL_DATA:
+        raise ValueError(f'unknown data {data!r}; use {tuple(REAL_DATA)}')
+    root = osp.join(shared_root(), 'data', data) + '/'
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'{root}: no such data folder (set '
+                                'MMUNIRGBIR_SHARED to the shared data)')
+    return root
+
+
+def set_num_classes(cfg, num_classes: int) -> None:
+    """Set every ``num_classes`` of a (nested) model config."""
+    def fix(node: dict) -> None:
+        if 'num_classes' in node:
+            node['num_classes'] = num_classes
+
+    visit_dicts(cfg, fix)
+
+
+def use_real_data(cfg: Config,
+                  data: str,
+                  train_split: str,
+                  val_split: str) -> None:
+    """Point ``cfg``'s train and val/test loaders at the shared set ``data``.
+
+    Args:
+        cfg (Config): A detection config; changed in place (datasets,
+            evaluators, the heads' ``num_classes``).
+        data (str): A key of :data:`REAL_DATA`.
+        train_split (str): File of the training image names (one stem a
+            line), absolute or relative to the set's folder.
+        val_split (str): The same for validation and test.
+    """
+    root = real_data_root(data)
+    dataset = dict(REAL_DATA[data], data_root=root)
+    for loader, split, test_mode in ((cfg.train_dataloader, train_split,
+                                      False), (cfg.val_dataloader, val_split,
+                                               True)):
+        split = osp.join(root, split)
+        if not osp.isfile(split):
+            raise FileNotFoundError(f'{split}: no such split file')
+        loader.dataset = dict(
+            dataset,
+            ann_file=osp.abspath(split),
+            pipeline=loader.dataset.pipeline,
+            test_mode=test_mode,
+            filter_cfg=None if test_mode else dict(filter_empty_gt=True))
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.val_evaluator = cfg.test_evaluator = dict(
+        type='CocoMetric', metric='bbox')
+    set_num_classes(cfg.model, len(dataset['metainfo']['classes']))
+
