@@ -44,7 +44,8 @@ def make_synthetic_segmentation_set(root: str,
         root (str): Output folder.
         layout (str): 'mfnet' (``images/`` 4-channel PNGs, ``labels/``,
             ``train.txt`` / ``test.txt``), 'folders' (``rgb/``,
-            ``thermal/``, ``labels/``) or 'saliency' (``RGB/`` jpg, ``T/``
+            ``thermal/``, ``labels/``, PST900's), 'fmb' (``Visible/``,
+            ``Infrared/``, ``Label/``) or 'saliency' (``RGB/`` jpg, ``T/``
             jpg, ``GT/`` 0/255 png).
         num_images (int): Number of scenes. Defaults to 4.
         size (tuple[int, int]): (height, width). Defaults to (96, 128).
@@ -57,6 +58,7 @@ def make_synthetic_segmentation_set(root: str,
     dirs = dict(
         mfnet=('images', None, 'labels'),
         folders=('rgb', 'thermal', 'labels'),
+        fmb=('Visible', 'Infrared', 'Label'),
         saliency=('RGB', 'T', 'GT'))[layout]
     for d in dirs:
         if d:
@@ -67,10 +69,9 @@ def make_synthetic_segmentation_set(root: str,
             cv2.imwrite(osp.join(root, 'images', name + '.png'),
                         np.dstack([rgb, ir]))
             cv2.imwrite(osp.join(root, 'labels', name + '.png'), label)
-        elif layout == 'folders':
-            cv2.imwrite(osp.join(root, 'rgb', name + '.png'), rgb)
-            cv2.imwrite(osp.join(root, 'thermal', name + '.png'), ir)
-            cv2.imwrite(osp.join(root, 'labels', name + '.png'), label)
+        elif layout in ('folders', 'fmb'):
+            for d, image in zip(dirs, (rgb, ir, label)):
+                cv2.imwrite(osp.join(root, d, name + '.png'), image)
         else:
             cv2.imwrite(osp.join(root, 'RGB', name + '.jpg'), rgb)
             cv2.imwrite(osp.join(root, 'T', name + '.jpg'), ir)

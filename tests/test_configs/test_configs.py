@@ -278,7 +278,8 @@ def test_seg_config_trains_and_evaluates(config, tmp_path):
     num_classes = cfg.model.decode_head.num_classes
 
     def root_of(ds_type, name):
-        layout = dict(MFNetDataset='mfnet', VTSaliencyDataset='saliency')
+        layout = dict(MFNetDataset='mfnet', FMBDataset='fmb',
+                      VTSaliencyDataset='saliency')
         root = str(tmp_path / 'data' / (name or ds_type))
         if not osp.isdir(root):
             make_synthetic_segmentation_set(

@@ -37,10 +37,9 @@ class ModalityAlignment(BaseModule):
     so ``gate_init=1`` applies its estimate from the first step, and
     ``learn_gate=False`` keeps it there: on registered training pairs the
     only estimates past ``min_shift`` are the wrong ones (dark, flat
-    pairs), and a learned gate closes (msrs_dev: from 1 to 0.02 in 900
-    steps). The gate is stored divided by ``gate_scale``: an optimiser such
-    as AdamW moves a scalar by about its learning rate per step, and at 1e-3
-    a plain gate opened only to 0.17 in the demo's 384 steps.
+    pairs), and a learned gate would close. The gate is stored divided by
+    ``gate_scale``: an optimiser such as AdamW moves a scalar by about its
+    learning rate per step, so a plain gate would open too slowly.
 
     ``peak_contrast=(lo, hi)`` damps unreliable estimates: where the
     correlation peak stands less than ``lo`` above the mean correlation over
@@ -68,7 +67,6 @@ class ModalityAlignment(BaseModule):
     picked: a Gaussian prior on the offset, so that on a weak pair a far
     displacement (often a corner of the search) must beat the near ones by
     a margin. ``peak_contrast`` is measured on the correlation itself.
-    (These three options on real pairs: projects/real_data_checks/reports/robustness.md.)
 
     ``inference_only=True`` (``'image_gradients'``, ``learn_gate=False``)
     applies the step in eval mode only: the model trains as if it were not
@@ -76,7 +74,7 @@ class ModalityAlignment(BaseModule):
     trained model is tested, exported and served with its IR image moved
     back into register. The step then has nothing in the checkpoint: a
     checkpoint trained without it loads into such a model, and back, with
-    no missing or unexpected keys (msrs_dev: projects/real_data_checks/reports/robustness.md).
+    no missing or unexpected keys.
 
     The reach is ``max_displacement * pool`` pixels of the compared maps:
     with ``'features'`` on the feature pool's stems (1/4 of the input), the

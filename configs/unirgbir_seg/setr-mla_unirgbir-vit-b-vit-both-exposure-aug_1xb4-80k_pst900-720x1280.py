@@ -1,0 +1,11 @@
+# Recommended fusion mode on PST900: the frozen ViT runs the RGB and the IR
+# image as two streams (vit_input='both', about 2x the ViT's cost), and half
+# of the training RGB images are darkened or over-exposed, so that the model
+# leans on IR when the RGB camera fails.
+# The paper's configuration: setr-mla_unirgbir-vit-b_1xb4-80k_pst900-720x1280.py.
+_base_ = ['./setr-mla_unirgbir-vit-b_1xb4-80k_pst900-720x1280.py']
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
+model = dict(backbone=dict(vit_input='both'))
+train_pipeline = unirgbir.with_exposure_augmentation(_base_.train_pipeline)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
