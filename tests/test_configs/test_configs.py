@@ -9,9 +9,10 @@ import os.path as osp
 import re
 
 import cv2
+import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
+from mmengine.registry import DATASETS, MODELS, init_default_scope
 from mmengine.runner import Runner
 
 import mmunirgbir  # noqa: F401
@@ -312,3 +313,41 @@ def test_seg_config_trains_and_evaluates(config, tmp_path):
     # predictions saved at the original (label map) resolution
     assert len(saved) == 2
     assert cv2.imread(saved[0], cv2.IMREAD_UNCHANGED).shape == (96, 128)
+
+
+SEMANTIC_SEG_CONFIGS = [c for c in SEG_CONFIGS if 'vt5000' not in c]
+
+
+@pytest.mark.parametrize('config', SEMANTIC_SEG_CONFIGS)
+def test_seg_config_pipelines_stop_on_bad_inputs(config, tmp_path):
+    """Through each segmentation config's own datasets and pipelines: a
+    label value outside the classes, a label map of another size than its
+    image and (4-channel RGB-T layouts) a 3-channel image stop with an
+    error naming the file."""
+    cfg = _load(config)
+    num_classes = cfg.model.decode_head.num_classes
+    for key in ('train_dataloader', 'val_dataloader'):
+        ds = copy.deepcopy(cfg[key].dataset)
+        layout = dict(MFNetDataset='mfnet', FMBDataset='fmb').get(
+            ds.type, 'folders')
+        root = str(tmp_path / key)
+        make_synthetic_segmentation_set(root, layout, num_images=2,
+                                        num_classes=num_classes)
+        ds.data_root = root
+        ds.pipeline = _small_seg_pipeline(ds.pipeline)
+        dataset = DATASETS.build(ds)
+        info = dataset.get_data_info(1)
+        label = info['seg_map_path']
+        cv2.imwrite(label, np.full((96, 128), num_classes, np.uint8))
+        with pytest.raises(ValueError, match=rf'{re.escape(label)} has '
+                           rf'values \[{num_classes}\]'):
+            dataset[1]
+        cv2.imwrite(label, np.zeros((50, 60), np.uint8))
+        with pytest.raises(ValueError,
+                           match=rf'{re.escape(label)} is 60x50 but its'):
+            dataset[1]
+        if layout == 'mfnet':
+            cv2.imwrite(info['img_path'], np.zeros((96, 128, 3), np.uint8))
+            image = re.escape(info['img_path'])
+            with pytest.raises(ValueError, match=rf'{image}: .*4-channel'):
+                dataset[1]
