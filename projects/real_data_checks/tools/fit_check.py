@@ -1,9 +1,10 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""Does a detector learn real RGB-IR pairs? Overfit a handful and measure.
+"""Does a model learn real RGB-IR pairs? Overfit a handful and measure.
 
 Trains the config's detector on a few real pairs from ``../shared/data``
-(``msrs_mini`` or ``llvip_mini``) on the CPU and reports the COCO mAP50 on
-those same training pairs, before and after training, for every variant:
+(``msrs_mini`` or ``llvip_mini``; a segmentor on ``mfnet_dev``) on the CPU
+and reports the COCO mAP50 (mIoU) on those same training pairs, before and
+after training, for every variant:
 
 - ``fused``: RGB + IR (the config's model);
 - ``rgb`` / ``ir``: the single-modality baselines of the same model
@@ -12,6 +13,7 @@ those same training pairs, before and after training, for every variant:
   output is the backbone's at initialisation), as the adapter-free floor.
 
 A healthy detector overfits 8-24 pairs to a training mAP50 of 0.8 and more.
+For ``mfnet_dev`` the pairs are drawn from its training split.
 Prints a Markdown table and one JSON line, and writes them to the work dir::
 
     python projects/real_data_checks/tools/fit_check.py \\
@@ -33,24 +35,33 @@ from mmengine.runner import Runner
 
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from real_data import REAL_DATA, real_data_root, use_real_data  # noqa: E402
+from real_data import (REAL_DATA, image_folder, real_data_root,  # noqa: E402
+                       use_real_data)
 
 VARIANTS = ('fused', 'rgb', 'ir', 'vit')
-METRIC = 'coco/bbox_mAP_50'
+#: the metric of each task
+METRICS = dict(det='coco/bbox_mAP_50', seg='mIoU')
 DATA = tuple(REAL_DATA)
 
 
-def pick_pairs(data_root: str, rgb_folder: str, num: int) -> List[str]:
-    """``num`` image stems, day and night alternating where names say so.
+def pick_pairs(data_root: str, rgb_folder: str, num: int,
+               split: Optional[str] = None) -> List[str]:
+    """``num`` image stems (of the split file ``split`` under
+    ``data_root`` if given), day and night alternating where names say so.
 
-    MSRS names end in ``D`` (day) or ``N`` (night); taking them in turn
-    keeps both in a small subset. Other sets take the first ``num`` names.
+    MSRS and MFNet names end in ``D`` (day) or ``N`` (night); taking them
+    in turn keeps both in a small subset. Other sets take the first ``num``
+    names.
     """
     folder = osp.join(data_root, rgb_folder)
     if not osp.isdir(folder):
         raise FileNotFoundError(f'{folder}: no such image folder (set '
                                 'MMUNIRGBIR_SHARED to the shared data)')
     stems = sorted(osp.splitext(n)[0] for n in os.listdir(folder))
+    if split:
+        with open(osp.join(data_root, split)) as f:
+            listed = set(f.read().split())
+        stems = [s for s in stems if s in listed]
     if num > len(stems):
         raise ValueError(f'--pairs {num}: {folder} has only {len(stems)} '
                          'images')
@@ -82,8 +93,8 @@ def variant_config(config: str, variant: str, data: str, pairs: int,
     split = osp.abspath(osp.join(work_dir, f'{data}_{pairs}.txt'))
     with open(split, 'w') as f:
         f.write('\n'.join(
-            pick_pairs(data_root, REAL_DATA[data]['data_prefix']['img'],
-                       pairs)))
+            pick_pairs(data_root, image_folder(data), pairs,
+                       'train.txt' if task(data) == 'seg' else None)))
     # the training pairs are also the evaluation pairs: a fit check
     use_real_data(cfg, data, split, split)
     cfg.model.backbone.modality = dict(fused='rgbir', vit='rgb').get(
@@ -101,6 +112,11 @@ def variant_config(config: str, variant: str, data: str, pairs: int,
     cfg.work_dir = osp.join(work_dir, variant)
     cfg.randomness = dict(seed=0)
     return cfg
+
+
+def task(data: str) -> str:
+    """'det' or 'seg': what the shared set ``data`` is labelled for."""
+    return REAL_DATA[data].get('task', 'det')
 
 
 class EvaluateBeforeTraining(Hook):
@@ -124,8 +140,9 @@ def switch_adapter_off(runner: Runner) -> None:
     backbone.requires_grad_(False)
 
 
-def run_variant(cfg: Config, variant: str) -> dict:
-    """Train one variant; return its mAP50 before and after and the time."""
+def run_variant(cfg: Config, variant: str, metric: str) -> dict:
+    """Train one variant; return its ``metric`` before and after training
+    and the time."""
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     runner = Runner.from_cfg(cfg)
     if variant == 'vit':
@@ -138,9 +155,9 @@ def run_variant(cfg: Config, variant: str) -> dict:
     before, after = evaluations.metrics[0], evaluations.metrics[-1]
     return dict(
         variant=variant,
-        map50_before=round(before[METRIC], 3),
-        map50_after=round(after[METRIC], 3),
-        map_after=round(after['coco/bbox_mAP'], 3),
+        metric=metric,
+        before=round(float(before[metric]), 3),
+        after=round(float(after[metric]), 3),
         minutes=round(seconds / 60, 1))
 
 
@@ -156,7 +173,8 @@ def fit_check(config: str,
     for variant in variants:
         cfg = variant_config(config, variant, data, pairs, iters, work_dir,
                              cfg_options)
-        rows.append(dict(run_variant(cfg, variant), data=data, pairs=pairs,
+        rows.append(dict(run_variant(cfg, variant, METRICS[task(data)]),
+                         data=data, pairs=pairs,
                          iters=cfg.train_cfg.max_iters))
     return rows
 
@@ -164,21 +182,21 @@ def fit_check(config: str,
 def markdown_table(rows: List[dict]) -> str:
     """The rows as a Markdown table."""
     lines = [
-        '| variant | data | pairs | iters | train mAP50 before | after '
-        '| mAP after | minutes |', '|---|---|---|---|---|---|---|---|'
+        '| variant | data | pairs | iters | train metric | before | after '
+        '| minutes |', '|---|---|---|---|---|---|---|---|'
     ]
     for r in rows:
         lines.append(f"| {r['variant']} | {r['data']} | {r['pairs']} | "
-                     f"{r['iters']} | {r['map50_before']:.3f} | "
-                     f"{r['map50_after']:.3f} | {r['map_after']:.3f} | "
-                     f"{r['minutes']} |")
+                     f"{r['iters']} | {r['metric']} | {r['before']:.3f} | "
+                     f"{r['after']:.3f} | {r['minutes']} |")
     return '\n'.join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description='Overfit a few real RGB-IR pairs; report train mAP50.')
-    parser.add_argument('config', help='detection config')
+        description='Overfit a few real RGB-IR pairs; report the training '
+        'metric (detection: mAP50, segmentation: mIoU).')
+    parser.add_argument('config', help='detection or segmentation config')
     parser.add_argument('--data', choices=DATA, default='msrs_mini')
     parser.add_argument('--pairs', type=int, default=16,
                         help='training pairs (default 16)')

@@ -13,8 +13,12 @@ from mmunirgbir.utils.config_walk import visit_dicts
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 
-#: the sets, as datasets of this package; ``splits``: their split files
+#: the sets, as datasets of this package (detection unless ``task='seg'``)
 REAL_DATA = dict(
+    mfnet_dev=dict(
+        type='MFNetDataset',
+        data_prefix=dict(img_path='images', seg_map_path='labels'),
+        task='seg'),
     msrs_mini=dict(
         type='RGBIRYOLODataset',
         data_prefix=dict(img='vi', ir='ir', ann='labels_fusion'),
@@ -54,6 +58,12 @@ def set_num_classes(cfg, num_classes: int) -> None:
     visit_dicts(cfg, fix)
 
 
+def image_folder(data: str) -> str:
+    """The RGB image folder of the shared set ``data``."""
+    prefix = REAL_DATA[data]['data_prefix']
+    return prefix.get('img') or prefix['img_path']
+
+
 def use_real_data(cfg: Config,
                   data: str,
                   train_split: str,
@@ -61,8 +71,9 @@ def use_real_data(cfg: Config,
     """Point ``cfg``'s train and val/test loaders at the shared set ``data``.
 
     Args:
-        cfg (Config): A detection config; changed in place (datasets,
-            evaluators, the heads' ``num_classes``).
+        cfg (Config): A detection config (changed in place: datasets,
+            evaluators, the heads' ``num_classes``) or, for a segmentation
+            set, a segmentation config for its classes (datasets only).
         data (str): A key of :data:`REAL_DATA`.
         train_split (str): File of the training image names (one stem a
             line), absolute or relative to the set's folder.
@@ -70,6 +81,7 @@ def use_real_data(cfg: Config,
     """
     root = real_data_root(data)
     dataset = dict(REAL_DATA[data], data_root=root)
+    task = dataset.pop('task', 'det')
     for loader, split, test_mode in ((cfg.train_dataloader, train_split,
                                       False), (cfg.val_dataloader, val_split,
                                                True)):
@@ -81,8 +93,11 @@ def use_real_data(cfg: Config,
             ann_file=osp.abspath(split),
             pipeline=loader.dataset.pipeline,
             test_mode=test_mode,
-            filter_cfg=None if test_mode else dict(filter_empty_gt=True))
+            **({} if task == 'seg' else dict(filter_cfg=None if test_mode
+                                             else dict(filter_empty_gt=True))))
     cfg.test_dataloader = cfg.val_dataloader
+    if task == 'seg':
+        return
     cfg.val_evaluator = cfg.test_evaluator = dict(
         type='CocoMetric', metric='bbox')
     set_num_classes(cfg.model, len(dataset['metainfo']['classes']))
