@@ -164,22 +164,13 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
     dict(vit_input='both'),
     dict(vit_input='both',
          mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
-                      alignment_cfg=dict(proj_channels=8))),
-    dict(vit_input='both',
-         mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
-                      alignment_cfg=dict(match='image_gradients',
-                                         max_displacement=2, pool=4,
-                                         ignore_padding=True,
-                                         peak_window=1,
-                                         displacement_penalty=0.04)))
+                      alignment_cfg=dict(max_displacement=2, min_shift=0)))
 ])
 def test_backbone_fusion_options_export(kwargs, tmp_path):
     """The ViT on IR, on both images as two gated streams, or the IR
     alignment step (which also moves the ViT's IR image): each exports with
     the same two inputs and matches PyTorch in ONNX Runtime."""
     model = _TinyBackbone(**kwargs).eval()
-    if model.backbone.mfp.alignment is not None:  # an open gate
-        model.backbone.mfp.alignment.gate.data.fill_(0.05)
     for fusion in model.backbone.stream_fusions:  # not the mean: a real gate
         torch.nn.init.normal_(fusion.gate.weight, std=0.05)
     path = str(tmp_path / 'backbone.onnx')

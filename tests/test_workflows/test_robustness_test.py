@@ -118,21 +118,21 @@ def test_injector_offsets_are_measured_per_injector_and_shift(tmp_path):
 
 def test_injector_offsets_report_the_alignment_step(tmp_path):
     """With the pool's alignment step, one more row: the IR shift it
-    applied (here with an open gate, so it moves with the image)."""
-    import torch
-    config = DEMO.replace('vit-tiny_simplefpn_1xb4-12e',
-                          'vit-tiny-misalign-align_simplefpn_1xb4-24e')
+    applied, which follows the image."""
+    config = tmp_path / 'align.py'
+    config.write_text(
+        f'_base_ = [{DEMO!r}]\n'
+        'model = dict(backbone=dict(mfp_cfg=dict(alignment_cfg=dict())))\n')
     root = str(tmp_path / 'data')
     make_synthetic_detection_set(root, 4, split='val', seed=1)
-    path = write_random_checkpoint(config, str(tmp_path / 'align.pth'))
-    ckpt = torch.load(path, weights_only=True)
-    ckpt['state_dict']['backbone.mfp.alignment.gate'].fill_(0.1)
-    torch.save(ckpt, path)
+    path = write_random_checkpoint(str(config), str(tmp_path / 'align.pth'))
     tool = load_tool('analysis_tools/injector_offsets.py')
-    results = tool.measure(config, path, [0, 8], num_images=4, cfg_options={
-        'test_dataloader.dataset.data_root': root + '/',
-        'work_dir': str(tmp_path / 'work')
-    })
+    results = tool.measure(str(config), path, [0, 8], num_images=4,
+                           cfg_options={
+                               'test_dataloader.dataset.data_root':
+                               root + '/',
+                               'work_dir': str(tmp_path / 'work')
+                           })
     for rows in results.values():
         assert [r['name'] for r in rows] == ['1', '2', '3', '4', 'alignment']
     assert results[0][-1]['all'] != results[8][-1]['all']

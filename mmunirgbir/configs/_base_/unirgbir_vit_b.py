@@ -97,15 +97,13 @@ def setr_mla_for_dataset(base) -> dict:
 #: IR, since the IR-only path is the one a night-time rig falls back on.
 RECOMMENDED_MODALITY_DROP = dict(rgb_prob=0.2, ir_prob=0.15)
 
-#: The image-gradient alignment at inference only (``ModalityAlignment``;
+#: The image-gradient alignment at inference (``ModalityAlignment``;
 #: nothing in it is trained, so a checkpoint trained without it loads
-#: unchanged): pairs whose edges disagree by 3 input px or more are moved
-#: back into register. The match leaves out the batch padding, takes the
-#: soft-argmax next to the best offset only and penalises far offsets.
+#: unchanged): pairs whose edges disagree by 3 input px or more, up to 32,
+#: are moved back into register.
 INFERENCE_ALIGNMENT = dict(
-    match='image_gradients', max_displacement=8, pool=4, min_shift=3,
-    ignore_padding=True, peak_window=1, displacement_penalty=0.04,
-    gate_init=1., learn_gate=False, inference_only=True)
+    max_displacement=8, pool=4, min_shift=3, peak_window=1,
+    displacement_penalty=0.04)
 
 #: The recommended fusion mode's backbone: the frozen ViT runs the RGB and
 #: the IR image as two streams (about 2x the ViT's cost, only the stream

@@ -59,10 +59,10 @@ class MultiModalFeaturePool(BaseModule):
         act_cfg (dict): Activation of the stems and pyramid. Defaults to
             ``dict(type='ReLU')``.
         alignment_cfg (dict, optional): Kwargs of a
-            :class:`ModalityAlignment` that moves the IR stem's features onto
-            the RGB stem's before mixing (for misregistered cameras),
-            matching the stems' features or (``match='image_gradients'``)
-            the input images' edges; the pool then reports the shift it
+            :class:`ModalityAlignment` that, at inference, estimates the IR
+            image's displacement from the two images' edges and moves the IR
+            stem's features onto the RGB stem's before mixing (for
+            misregistered cameras); the pool then reports the shift it
             applied (:attr:`FeaturePool.ir_shift`). None (the paper) has
             none. Defaults to None.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -82,7 +82,7 @@ class MultiModalFeaturePool(BaseModule):
         self.rgb_stem = _stem(in_channels, stem_channels, norm_cfg, act_cfg)
         self.ir_stem = _stem(in_channels, stem_channels, norm_cfg, act_cfg)
         self.alignment = None if alignment_cfg is None else \
-            ModalityAlignment(stem_channels, **alignment_cfg)
+            ModalityAlignment(**alignment_cfg)
         self.mixing = MultiPerceptionMixing(stem_channels, kernel_sizes)
         self.pyramid = nn.ModuleList()
         self.projections = nn.ModuleList()
@@ -124,16 +124,12 @@ class MultiModalFeaturePool(BaseModule):
         # channels-last activations make oneDNN's convolutions and pooling
         # about 1.7x faster on CPU here; the result is the same
         shift = None
-        align = self.alignment is not None and self.alignment.active
-        if align and self.alignment.match == 'image_gradients':
-            shift = self.alignment.displacement(rgb, ir)  # input pixels
+        if self.alignment is not None and self.alignment.active:
+            shift = self.alignment(rgb, ir)  # input pixels
         rgb = rgb.contiguous(memory_format=torch.channels_last)
         ir = ir.contiguous(memory_format=torch.channels_last)
         rgb, ir = self.rgb_stem(rgb), self.ir_stem(ir)
-        if align:
-            if shift is None:  # matched on the stems' features
-                shift = self.alignment.displacement(rgb, ir) * \
-                    self.stem_stride
+        if shift is not None:
             ir = sample_displaced(ir, shift / self.stem_stride)
         x = self.mixing(rgb, ir)
         outs = []

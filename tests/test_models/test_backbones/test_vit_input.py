@@ -94,37 +94,40 @@ def test_bad_vit_input_is_refused():
 
 @pytest.mark.parametrize('vit_input', ['rgb', 'both'])
 def test_alignment_keeps_the_untrained_adapter_an_identity(vit_input):
-    """The optional IR alignment (misregistered cameras) is off in the
-    reference and, switched on, leaves the untrained model the ViT's."""
+    """The IR alignment at inference (misregistered cameras) is off in the
+    reference and, switched on, leaves the untrained model the ViT's: in
+    training it does nothing, in eval mode it only moves IR."""
     mfp = dict(stem_channels=16, pyramid_channels=(16, 32, 32),
-               alignment_cfg=dict(proj_channels=8))
+               alignment_cfg=dict(max_displacement=2))
     model = tiny(vit_input=vit_input, mfp_cfg=mfp).eval()
     x = _pair()
     with torch.no_grad():
         out, ref = model(x)[0], model.forward_foundation(x)[0]
     if vit_input == 'rgb':
         assert torch.equal(out, ref)
-    else:  # the ViT's IR image is resampled by a zero shift: rounding only
-        torch.testing.assert_close(out, ref, atol=1e-5, rtol=0)
+    else:  # the ViT's IR image is resampled by the estimate
+        assert out.shape == ref.shape
+    plain = tiny(vit_input=vit_input, mfp_cfg=dict(
+        stem_channels=16, pyramid_channels=(16, 32, 32)))
+    plain.load_state_dict(model.state_dict())  # the same keys
     model.train()
-    for inj in model.injectors:
-        inj.gamma.data.fill_(0.5)
-    model(x)[0].square().mean().backward()
-    assert model.mfp.alignment.gate.grad is not None
+    for m in (model, plain):
+        for inj in m.injectors:
+            inj.gamma.data.fill_(0.5)
+    torch.testing.assert_close(model(x)[0], plain.train()(x)[0], rtol=0,
+                               atol=0)
 
 
 @pytest.mark.parametrize('vit_input', ['rgb', 'ir', 'both'])
 def test_the_vit_sees_the_ir_image_the_pool_aligned(vit_input, monkeypatch):
-    """With an open alignment gate the ViT's IR image is moved by the shift
-    the pool applied (stem pixels x 4 = input pixels); 'rgb' sees RGB."""
+    """At inference the ViT's IR image is moved by the shift the pool
+    applied (input pixels); 'rgb' sees RGB."""
     mfp = dict(stem_channels=16, pyramid_channels=(16, 32, 32),
-               alignment_cfg=dict(proj_channels=8))
+               alignment_cfg=dict())
     model = tiny(vit_input=vit_input, mfp_cfg=mfp).eval()
-    align = model.mfp.alignment
-    align.gate.data.fill_(1. / align.gate_scale)
     monkeypatch.setattr(
-        align, 'estimate',
-        lambda rgb, ir: torch.tensor([[1.5, -0.5], [-2., 1.]]))
+        model.mfp.alignment, 'forward',
+        lambda rgb, ir: torch.tensor([[6., -2.], [-8., 4.]]))
     seen = []
     embed = model._embed
     monkeypatch.setattr(model, '_embed',

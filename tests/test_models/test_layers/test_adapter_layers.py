@@ -223,39 +223,6 @@ def test_repeated_pool_reads_as_the_repeated_batch():
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
 
-def test_alignment_estimates_and_undoes_a_translation():
-    torch.manual_seed(0)
-    align = ModalityAlignment(16, proj_channels=8, max_displacement=4,
-                              pool=2)
-    rgb = torch.randn(2, 16, 40, 60)
-    ir = torch.zeros_like(rgb)  # IR content 6 px right, 2 px down
-    ir[:, :, 2:, 6:] = rgb[:, :, :-2, :-6]
-    torch.testing.assert_close(align.estimate(rgb, ir),
-                               torch.tensor([[6., 2.], [6., 2.]]))
-    # gate 0: the IR features stay where they are
-    torch.testing.assert_close(align(rgb, ir), ir, atol=1e-4, rtol=0)
-    loss = (align(rgb, ir) - rgb).square().mean()
-    gate_grad, = torch.autograd.grad(loss, align.gate)
-    assert gate_grad < 0  # opening the gate aligns
-    align.gate.data.fill_(1. / align.gate_scale)
-    moved = align(rgb, ir)
-    torch.testing.assert_close(moved[..., 4:-4, 8:-8], rgb[..., 4:-4, 8:-8],
-                               atol=1e-4, rtol=0)
-    with pytest.raises(ValueError, match='must be >= 1'):
-        ModalityAlignment(16, max_displacement=0)
-
-
-def test_feature_pool_with_alignment_adds_only_its_weights():
-    kw = dict(embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16))
-    plain = MultiModalFeaturePool(**kw)
-    aligned = MultiModalFeaturePool(**kw, alignment_cfg=dict(
-        proj_channels=8))
-    extra = sum(p.numel() for p in aligned.parameters()) - sum(
-        p.numel() for p in plain.parameters())
-    assert extra == 2 * (16 * 8 + 8) + 2  # projections, temperature, gate
-    assert plain.alignment is None
-
-
 def test_cuda_kernel_path_passes_mmcv_layouts(monkeypatch):
     """The GPU branch hands mmcv's kernel its documented layouts.
 
@@ -304,97 +271,73 @@ def test_injector_refuses_a_norm_its_pool_read_cannot_fold(norm):
                                      norm_cfg=cfg)
 
 
-def test_image_gradient_alignment_finds_a_shift_without_training():
-    """Matching the images' edges needs no training: a shifted copy of a
-    textured image is found at once; a flat image gives no displacement."""
+#: the search of the alignment tests, without the shipped options
+PLAIN = dict(max_displacement=4, pool=4, min_shift=0, peak_window=None,
+             displacement_penalty=0)
+
+
+def _textured(height=96, width=128):
     torch.manual_seed(0)
-    align = ModalityAlignment(match='image_gradients', max_displacement=4,
-                              pool=4)
-    assert sum(p.numel() for p in align.parameters()) == 2  # temp., gate
-    rgb = F.avg_pool2d(torch.randn(2, 3, 96, 128), 3, 1, 1)
+    return F.avg_pool2d(torch.randn(1, 3, height, width), 3, 1, 1)
+
+
+def test_alignment_finds_a_shift_and_learns_nothing():
+    """Matching the images' edges finds a shifted copy of a textured image
+    at once; a flat image gives no displacement; the step has no weights
+    and nothing in the checkpoint."""
+    align = ModalityAlignment(**PLAIN)
+    assert not list(align.parameters()) and not align.state_dict()
+    rgb = torch.cat([_textured(), _textured()])
     ir = torch.zeros_like(rgb)  # IR content 8 px right, 4 px up
     ir[..., :-4, 8:] = rgb[..., 4:, :-8]
-    est = align.estimate(rgb, ir.mean(1, keepdim=True).expand_as(ir))
+    est = align(rgb, ir.mean(1, keepdim=True).expand_as(ir))
     torch.testing.assert_close(est, torch.tensor([[8., -4.], [8., -4.]]),
                                atol=0.5, rtol=0)
-    flat = align.estimate(torch.ones_like(rgb), torch.ones_like(ir))
+    flat = align(torch.ones_like(rgb), torch.ones_like(ir))
     assert flat.abs().max() < 0.5
-    with pytest.raises(ValueError, match='match must be one of'):
-        ModalityAlignment(match='pixels')
-
-
-def test_alignment_drops_estimates_without_a_distinct_peak():
-    """``peak_contrast``: a textured pair keeps its estimate whole, a pair
-    whose IR image shares nothing with RGB (noise) has it dropped to 0,
-    while without the option the noise gives some displacement."""
-    torch.manual_seed(0)
-    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
-    ir = torch.zeros_like(rgb)
-    ir[..., 8:] = rgb[..., :-8]
-    noise = F.avg_pool2d(torch.randn(1, 3, 96, 128), 9, 1, 4)
-    plain = ModalityAlignment(match='image_gradients', max_displacement=4,
-                              pool=4)
-    damped = ModalityAlignment(match='image_gradients', max_displacement=4,
-                               pool=4, peak_contrast=(0.15, 0.2))
-    torch.testing.assert_close(damped.estimate(rgb, ir),
-                               plain.estimate(rgb, ir))
-    assert plain.estimate(rgb, noise).abs().max() > 0.5
-    assert damped.estimate(rgb, noise).abs().max() == 0
-    with pytest.raises(ValueError, match='peak_contrast'):
-        ModalityAlignment(peak_contrast=(0.2, 0.1))
+    assert align.active is False  # training mode: the step is off
+    assert align.eval().active is True
 
 
 def test_alignment_leaves_nearly_registered_pairs_alone():
     """``min_shift``: an 8-px shift is estimated as before, a 2-px one
     counts as registered."""
-    torch.manual_seed(0)
-    rgb = F.avg_pool2d(torch.randn(2, 3, 96, 128), 3, 1, 1)
+    rgb = torch.cat([_textured(), _textured()])
+    rgb[1] = rgb[1].flip(-1)
     ir = torch.zeros_like(rgb)
     ir[0, :, :, 8:] = rgb[0, :, :, :-8]
     ir[1, :, :, 2:] = rgb[1, :, :, :-2]
-    plain = ModalityAlignment(match='image_gradients', max_displacement=4,
-                              pool=4)
-    dead = ModalityAlignment(match='image_gradients', max_displacement=4,
-                             pool=4, min_shift=4)
-    est, kept = plain.estimate(rgb, ir), dead.estimate(rgb, ir)
+    plain = ModalityAlignment(**PLAIN)
+    dead = ModalityAlignment(**dict(PLAIN, min_shift=4))
+    est, kept = plain(rgb, ir), dead(rgb, ir)
     assert est[1, 0] > 1
     torch.testing.assert_close(kept[0], est[0])
     assert kept[1].abs().max() == 0
     with pytest.raises(ValueError, match='min_shift'):
         ModalityAlignment(min_shift=-1)
+    with pytest.raises(ValueError, match='must be >= 1'):
+        ModalityAlignment(max_displacement=0)
 
 
 def test_alignment_ignores_the_batch_padding():
-    """``ignore_padding``: the zero rows the data preprocessor pads a batch
-    with have an edge at the same place in both images, which pulls a
-    vertical estimate to 0; masked out, the padded pair gives the
-    unpadded pair's estimate."""
-    torch.manual_seed(0)
-    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    """The zero rows the data preprocessor pads a batch with have an edge
+    at the same place in both images; left out of the match, the padded
+    pair gives the unpadded pair's vertical shift."""
+    rgb = _textured()
     ir = torch.full_like(rgb, 0.3)  # IR content 8 px down
     ir[..., 8:, :] = rgb[..., :-8, :]
-    kw = dict(match='image_gradients', max_displacement=4, pool=4)
-    plain = ModalityAlignment(**kw)
-    masked = ModalityAlignment(**kw, ignore_padding=True)
+    align = ModalityAlignment(**PLAIN)
     padded = [F.pad(x, (0, 0, 0, 32)) for x in (rgb, ir)]
     expected = torch.tensor([[0., 8.]])
-    torch.testing.assert_close(plain.estimate(rgb, ir), expected,
-                               atol=0.1, rtol=0)
-    assert plain.estimate(*padded)[0, 1] < 4
-    torch.testing.assert_close(masked.estimate(*padded), expected,
-                               atol=0.1, rtol=0)
-    torch.testing.assert_close(masked.estimate(rgb, ir), expected,
-                               atol=0.1, rtol=0)
-    with pytest.raises(ValueError, match='ignore_padding needs'):
-        ModalityAlignment(ignore_padding=True)
+    torch.testing.assert_close(align(rgb, ir), expected, atol=0.1, rtol=0)
+    torch.testing.assert_close(align(*padded), expected, atol=0.1, rtol=0)
 
 
 def _pair_with_a_far_match(in_place: float):
     """A textured RGB image, an IR image that is ``in_place`` times it in
     register plus the rest of it 16 px to the right plus noise, and the
     plain 16-px shift."""
-    torch.manual_seed(0)
-    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    rgb = _textured()
     noise = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
     shifted = torch.zeros_like(rgb)
     shifted[..., 16:] = rgb[..., :-16]
@@ -414,71 +357,27 @@ def test_alignment_keeps_a_pair_in_place_against_a_far_match(
     them; ``displacement_penalty``: the far one wins); with it the pair
     stays in place, and a plain 16-px shift is still found."""
     rgb, ir, shifted = _pair_with_a_far_match(in_place)
-    kw = dict(match='image_gradients', max_displacement=4, pool=4, **without)
-    assert ModalityAlignment(**kw).estimate(rgb, ir)[0, 0] > 2
-    align = ModalityAlignment(**kw, **option)
-    assert align.estimate(rgb, ir).abs().max() < 0.5
-    torch.testing.assert_close(align.estimate(rgb, shifted),
+    kw = dict(PLAIN, **without)
+    assert ModalityAlignment(**kw)(rgb, ir)[0, 0] > 2
+    align = ModalityAlignment(**dict(kw, **option))
+    assert align(rgb, ir).abs().max() < 0.5
+    torch.testing.assert_close(align(rgb, shifted),
                                torch.tensor([[16., 0.]]), atol=0.5, rtol=0)
     with pytest.raises(ValueError, match=next(iter(bad))):
         ModalityAlignment(**bad)
 
 
-def test_alignment_gate_can_start_open():
-    """``gate_init=1``: the image-gradient estimate moves the IR image back
-    from the first step; the default gate (0) leaves it in place;
-    ``learn_gate=False`` holds the gate."""
-    torch.manual_seed(0)
-    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
-    ir = torch.zeros_like(rgb)
-    ir[..., 8:] = rgb[..., :-8]
-    kw = dict(match='image_gradients', max_displacement=4, pool=4)
-    shut, open_ = ModalityAlignment(**kw), ModalityAlignment(
-        **kw, gate_init=1.)
-    assert shut.displacement(rgb, ir).abs().max() == 0
-    torch.testing.assert_close(open_.displacement(rgb, ir),
-                               shut.estimate(rgb, ir))
-    assert (open_(rgb, ir) - rgb)[..., 8:-8].abs().max() < 0.05
-    # held open: not a parameter, but saved under the same key
-    held = ModalityAlignment(**kw, gate_init=1., learn_gate=False)
-    assert [n for n, _ in held.named_parameters()] == ['log_temperature']
-    assert set(held.state_dict()) == set(open_.state_dict())
-    torch.testing.assert_close(held(rgb, ir), open_(rgb, ir))
-
-
-def test_feature_pool_aligns_with_image_gradients():
-    """The pool moves its IR stem features by the image-level shift / 4 and
-    reports the shift in input pixels."""
-    torch.manual_seed(0)
-    mfp = MultiModalFeaturePool(
-        embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16),
-        alignment_cfg=dict(match='image_gradients', max_displacement=4,
-                           pool=4)).eval()
-    mfp.alignment.gate.data.fill_(1. / mfp.alignment.gate_scale)
-    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
-    ir = torch.zeros_like(rgb)
-    ir[..., 8:] = rgb[..., :-8]
-    with torch.no_grad():
-        _, shift = mfp.forward_pyramid(rgb, ir)
-    assert abs(shift[0, 0].item() - 8) < 0.5 and abs(shift[0, 1]) < 0.5
-
-
-def test_alignment_can_apply_at_inference_only():
-    """``inference_only``: in training the pool is the pool without the
-    step, in eval mode it moves the IR features back; nothing in the step
-    learns or goes into the checkpoint, so the pool's checkpoint is the
+def test_feature_pool_aligns_at_inference_only():
+    """In training the pool with the step is the pool without it, bit for
+    bit; in eval mode it moves its IR stem features by the image-level
+    shift / 4 and reports the shift in input pixels. The checkpoint is the
     plain pool's."""
-    torch.manual_seed(0)
     kw = dict(embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16))
-    align = dict(match='image_gradients', max_displacement=4, pool=4,
-                 gate_init=1., learn_gate=False)
     mfp = MultiModalFeaturePool(
-        **kw, alignment_cfg=dict(align, inference_only=True))
+        **kw, alignment_cfg=dict(max_displacement=4, pool=4))
     plain = MultiModalFeaturePool(**kw)
     plain.load_state_dict(mfp.state_dict())  # strict: the same keys
-    assert not list(mfp.alignment.parameters())
-    assert not mfp.alignment.state_dict()
-    rgb = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    rgb = _textured()
     ir = torch.zeros_like(rgb)
     ir[..., 8:] = rgb[..., :-8]
     with torch.no_grad():
@@ -487,9 +386,7 @@ def test_alignment_can_apply_at_inference_only():
         assert shift is None
         for a, b in zip(trained, expected):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
-        _, shift = mfp.eval().forward_pyramid(rgb, ir)
+        moved, shift = mfp.eval().forward_pyramid(rgb, ir)
+        still, _ = plain.eval().forward_pyramid(rgb, ir)
     assert abs(shift[0, 0].item() - 8) < 0.5 and abs(shift[0, 1]) < 0.5
-    for bad in (dict(align, match='features'), dict(align, learn_gate=True),
-                dict(align, gate_init=0.)):
-        with pytest.raises(ValueError, match='inference_only needs'):
-            ModalityAlignment(**bad, inference_only=True)
+    assert not torch.equal(moved[0], still[0])
