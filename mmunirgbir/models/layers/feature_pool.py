@@ -3,25 +3,17 @@
 
 Literally, the pool token of level ``l`` is ``F = P_l x + d_l`` (the 1x1
 projection of a c_l-channel pyramid feature ``x`` to C channels, plus its
-bias and the level embedding ``d_l``), and every injector reads it through
-its own LayerNorm and value projection::
+bias and the level embedding ``d_l``). The pool keeps what any LayerNorm
+reading of it needs and never forms the C-channel tokens: because ``F`` is
+affine in ``x``, the norm's centring moves into the projection
+(``[P~ | d~] = [P_l | d_l]`` minus its column means), and
 
-    v = W LN(F) + b,    LN(F) = (F - mean(F)) / std(F) * g + beta
-
-Because ``F`` is affine in ``x``, the norm's centring moves into the
-projection (``[P~ | d~] = [P_l | d_l]`` minus its column means), and
-everything but the per-token ``1 / std`` folds into one small matrix per
-injector and level::
-
-    v = ((W g) [P~ | d~] [x; 1]) / std + W beta + b
-    std^2 = |[P~ | d~] [x; 1]|^2 / C + eps
+    F - mean(F) = [P~ | d~] [x; 1],    std^2 = |[P~ | d~] [x; 1]|^2 / C + eps
 
 ``std^2`` is a quadratic form in ``[x; 1]`` with a (c_l + 1)^2 Gram matrix,
 evaluated in float64 so that no cancellation between its terms shows. A
-token then costs one (C/2) x (c_l + 2) product per injector instead of a
-C x c_l projection, a norm and a (C/2) x C product (about 6x fewer
-operations for the reference model), and the C-channel pool is never formed.
-The tests check the result against the literal formulation.
+reader (:class:`SupplementaryFeatureInjector`) folds its own norm and
+projection into that.
 """
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
@@ -89,39 +81,6 @@ class FeaturePool:
         pool.ir_shift = None if self.ir_shift is None else \
             self.ir_shift.repeat(times, 1)
         return pool
-
-    def __len__(self) -> int:
-        return len(self.levels)
-
-    @property
-    def spatial_shapes(self) -> List[Tuple[int, int]]:
-        """(h, w) of every level."""
-        return [level.shape[1:] for level in self.levels]
-
-    def values(self, norm_weight: Tensor, norm_bias: Tensor, eps: float,
-               value_weight: Tensor, value_bias: Tensor) -> List[Tensor]:
-        """``value_weight @ LN(F) + value_bias`` of every level, as maps.
-
-        Args:
-            norm_weight (Tensor): The reader's LayerNorm weight ``g``, (C, ).
-            norm_bias (Tensor): Its bias ``beta``, (C, ).
-            eps (float): Its epsilon.
-            value_weight (Tensor): The value projection ``W``, (V, C).
-            value_bias (Tensor): Its bias ``b``, (V, ).
-
-        Returns:
-            list[Tensor]: One contiguous (B, V, h, w) map per level.
-        """
-        scaled = value_weight * norm_weight  # W g, (V, C)
-        shift = value_weight @ norm_bias + value_bias  # (V, )
-        maps = []
-        for level, lhs in zip(self.levels, self.normalized_tokens(eps)):
-            bs, h, w = level.shape
-            # [inv_std * [x | 1] | 1] @ [(W g) [P~ | d~] | shift]^T, written
-            # channels-first: (B, V, h * w) is the map
-            rhs = torch.cat([scaled @ level.projection, shift[:, None]], 1)
-            maps.append(torch.matmul(rhs, lhs).view(bs, -1, h, w))
-        return maps
 
     def normalized_tokens(self, eps: float) -> List[Tensor]:
         """``[x / std | 1 / std | 1]`` of every level, as (B, c + 2, h * w)

@@ -1,6 +1,7 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Supplementary Feature Injector (SFI) of UniRGB-IR."""
 import re
+from typing import List
 
 import torch
 import torch.nn as nn
@@ -17,9 +18,9 @@ class SupplementaryFeatureInjector(BaseModule):
     ``A = gamma * MSDeformAttn(query=LN(X), value=value_proj(LN(F)))``, where
     the queries are the ViT's patch tokens (reference points at their grid
     centres) and ``F`` is the feature pool. The injector owns its value path
-    (``feat_norm``, ``value_proj``) and reads the pool through
-    :meth:`FeaturePool.values`, which folds both into one small product per
-    level. ``gamma`` is a per-channel scale that starts at ``init_gamma``
+    (``feat_norm``, ``value_proj``) and computes it on the pool's factored
+    form (:meth:`read_pool`), both folded into one small product per level.
+    ``gamma`` is a per-channel scale that starts at ``init_gamma``
     (0: training starts exactly at the frozen ViT).
 
     Args:
@@ -30,8 +31,7 @@ class SupplementaryFeatureInjector(BaseModule):
         value_proj_ratio (float): Value channels relative to ``embed_dims``.
             Defaults to 0.5.
         norm_cfg (dict): Query and feature norms: a LayerNorm (its algebra
-            is what :meth:`FeaturePool.values` folds; other norms are
-            refused). Defaults to ``dict(type='LN', eps=1e-6)``.
+            is what :meth:`read_pool` folds; other norms are refused). Defaults to ``dict(type='LN', eps=1e-6)``.
         init_gamma (float): Initial value of ``gamma``. Defaults to 0.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
@@ -65,6 +65,34 @@ class SupplementaryFeatureInjector(BaseModule):
         self.gamma = nn.Parameter(torch.full((embed_dims, ), init_gamma))
         self._register_load_state_dict_pre_hook(_rename_legacy_keys)
 
+    def read_pool(self, pool: FeaturePool) -> List[torch.Tensor]:
+        """``value_proj(feat_norm(F))`` of every level of the pool ``F``,
+        as maps.
+
+        With ``W``, ``b`` the value projection, ``g``, ``beta`` the norm's
+        affine and ``[P~ | d~] [x; 1] / std`` the pool's normalised tokens
+        (:class:`FeaturePool`)::
+
+            v = ((W g) [P~ | d~] [x; 1]) / std + W beta + b
+
+        A token costs one (V x (c + 2)) product instead of a C x c
+        projection, a norm and a V x C product.
+
+        Returns:
+            list[Tensor]: One contiguous (B, V, h, w) map per level.
+        """
+        norm, proj = self.feat_norm, self.value_proj
+        scaled = proj.weight * norm.weight  # W g, (V, C)
+        shift = proj.weight @ norm.bias + proj.bias  # (V, )
+        maps = []
+        for level, lhs in zip(pool.levels, pool.normalized_tokens(norm.eps)):
+            bs, h, w = level.shape
+            # [inv_std * [x | 1] | 1] @ [(W g) [P~ | d~] | shift]^T, written
+            # channels-first: (B, V, h * w) is the map
+            rhs = torch.cat([scaled @ level.projection, shift[:, None]], 1)
+            maps.append(torch.matmul(rhs, lhs).view(bs, -1, h, w))
+        return maps
+
     def forward(self, query: torch.Tensor, reference_points: torch.Tensor,
                 pool: FeaturePool) -> torch.Tensor:
         """Compute the supplementary features for the tokens ``query``.
@@ -79,9 +107,7 @@ class SupplementaryFeatureInjector(BaseModule):
             of ``query``.
         """
         with torch.autocast(device_type=query.device.type, enabled=False):
-            values = pool.values(self.feat_norm.weight, self.feat_norm.bias,
-                                 self.feat_norm.eps, self.value_proj.weight,
-                                 self.value_proj.bias)
+            values = self.read_pool(pool)
         out = self.attn(
             self.query_norm(query),
             reference_points,

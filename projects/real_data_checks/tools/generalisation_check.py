@@ -359,17 +359,19 @@ def per_class_report(rows: List[dict], condition: str = 'clean') -> str:
             values = [r['metrics'].get(condition, {}).get(f'IoU.{c}')
                       for r in group]
             values = [v for v in values if v is not None]
-            cells.append(_mean_cell(values))
+            cells.append(_mean_cell(values, percent=True))
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
-def _mean_cell(values: List[float]) -> str:
+def _mean_cell(values: List[float], percent: bool = False) -> str:
     """'–', one value, or the mean with each value in brackets; fractions
-    (mAP) with 3 decimals, percentages (mIoU) with 1."""
+    (mAP) with 3 decimals, percentages (``percent``, or any value above 1:
+    IoU) with 1."""
     if not values:
         return '–'
-    fmt = '.3f' if all(abs(v) <= 1 for v in values) else '.1f'
+    fmt = '.3f' if not percent and all(abs(v) <= 1 for v in values) \
+        else '.1f'
     if len(values) == 1:
         return f'{values[0]:{fmt}}'
     return f'{statistics.mean(values):{fmt}} (' + ' / '.join(

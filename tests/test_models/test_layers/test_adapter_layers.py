@@ -100,12 +100,10 @@ def test_feature_pool_read_matches_norm_and_projection(offset):
     rgb, ir = torch.randn(2, 3, 96, 128), torch.randn(2, 3, 96, 128)
     pool = mfp(rgb, ir)
     tokens, shapes = literal_pool(mfp, rgb, ir)
-    assert pool.spatial_shapes == shapes
+    assert [level.shape[1:] for level in pool.levels] == shapes
     ours, refs = [], []
     for inj in injectors:
-        values = pool.values(inj.feat_norm.weight, inj.feat_norm.bias,
-                             inj.feat_norm.eps, inj.value_proj.weight,
-                             inj.value_proj.bias)
+        values = inj.read_pool(pool)
         ref = _maps(inj.value_proj(inj.feat_norm(tokens)), shapes)
         for v, r in zip(values, ref):
             assert v.shape == r.shape and v.is_contiguous()
@@ -212,13 +210,12 @@ def test_repeated_pool_reads_as_the_repeated_batch():
         embed_dims=32, stem_channels=16, pyramid_channels=(8, 16, 16)).eval()
     inj = SupplementaryFeatureInjector(embed_dims=32, num_heads=4)
     rgb, ir = torch.randn(2, 3, 64, 96), torch.randn(2, 3, 64, 96)
-    args = (inj.feat_norm.weight, inj.feat_norm.bias, inj.feat_norm.eps,
-            inj.value_proj.weight, inj.value_proj.bias)
     with torch.no_grad():
         twice = mfp(torch.cat([rgb, rgb]), torch.cat([ir, ir]))
         repeated = mfp(rgb, ir).repeat(2)
-        assert repeated.spatial_shapes == twice.spatial_shapes
-        for a, b in zip(repeated.values(*args), twice.values(*args)):
+        assert [lv.shape for lv in repeated.levels] == [
+            lv.shape for lv in twice.levels]
+        for a, b in zip(inj.read_pool(repeated), inj.read_pool(twice)):
             assert a.shape[0] == 4
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
