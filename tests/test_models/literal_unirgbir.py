@@ -70,3 +70,27 @@ def literal_backbone(model, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
                 patch.object(injector, 'forward',
                              injector_forward(injector)))
         return model(x)
+
+
+def multi_scale_deformable_sampling(value: torch.Tensor,
+                                    spatial_shapes: List[Tuple[int, int]],
+                                    sampling_locations: torch.Tensor,
+                                    attention_weights: torch.Tensor
+                                    ) -> torch.Tensor:
+    """The package's sampling (:func:`sample_levels`) with the arguments
+    and result of mmcv's ``multi_scale_deformable_attn_pytorch``: value
+    tokens (B, Nv, heads, D), locations (B, Nq, heads, L, P, 2) in [0, 1],
+    weights (B, Nq, heads, L, P) -> (B, Nq, heads * D)."""
+    from mmunirgbir.models.layers import sample_levels
+    bs, nq, heads, levels, points, _ = sampling_locations.shape
+    flat = value.flatten(2)
+    sizes = [int(h) * int(w) for h, w in spatial_shapes]
+    maps = [
+        level.transpose(1, 2).reshape(bs, flat.shape[2], int(h), int(w))
+        for level, (h, w) in zip(flat.split(sizes, 1), spatial_shapes)
+    ]
+    grids = (2 * sampling_locations - 1).permute(0, 2, 3, 4, 1, 5).reshape(
+        bs * heads, levels, points, nq, 2)
+    weights = attention_weights.permute(0, 2, 3, 4, 1).reshape(
+        bs * heads, 1, levels, points, nq)
+    return sample_levels(maps, grids, weights, heads)

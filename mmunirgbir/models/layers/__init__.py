@@ -1,5 +1,5 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-from .deformable_sampling import multi_scale_deformable_sampling, sample_levels
+from .deformable_sampling import sample_levels
 from .feature_pool import FeaturePool
 from .injection_gate import InjectionGate
 from .layer_norm_2d import LayerNorm2d
@@ -14,6 +14,5 @@ __all__ = [
     'ValueMapDeformableAttention', 'MultiPerceptionMixing',
     'MultiModalFeaturePool', 'FeaturePool', 'SupplementaryFeatureInjector',
     'InjectionGate', 'StreamFusion', 'ModalityAlignment', 'sample_displaced',
-    'LayerNorm2d',
-    'multi_scale_deformable_sampling', 'sample_levels'
+    'LayerNorm2d', 'sample_levels'
 ]

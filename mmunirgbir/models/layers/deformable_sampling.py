@@ -84,21 +84,6 @@ def sample_levels(value_maps: Sequence[torch.Tensor], grids: torch.Tensor,
     return out.view(bs, channels, nq).transpose(1, 2).contiguous()
 
 
-def value_tokens_to_maps(value: torch.Tensor,
-                         spatial_shapes: Sequence[Tuple[int, int]]
-                         ) -> List[torch.Tensor]:
-    """Flattened value tokens (B, Nv, C) -> per-level maps (B, C, h, w)."""
-    sizes = [int(h) * int(w) for h, w in spatial_shapes]
-    if sum(sizes) != value.shape[1]:
-        raise ValueError('spatial_shapes do not add up to the number of '
-                         f'value tokens ({value.shape[1]})')
-    return [
-        level.transpose(1, 2).reshape(value.shape[0], value.shape[2],
-                                      int(h), int(w))
-        for level, (h, w) in zip(value.split(sizes, 1), spatial_shapes)
-    ]
-
-
 def value_maps_to_tokens(value_maps: Sequence[torch.Tensor],
                          num_heads: int) -> torch.Tensor:
     """Per-level maps (B, C, h, w) -> tokens (B, Nv, heads, C / heads).
@@ -108,33 +93,3 @@ def value_maps_to_tokens(value_maps: Sequence[torch.Tensor],
     bs, channels = value_maps[0].shape[:2]
     return torch.cat([m.flatten(2) for m in value_maps], 2).transpose(
         1, 2).reshape(bs, -1, num_heads, channels // num_heads).contiguous()
-
-
-def multi_scale_deformable_sampling(value: torch.Tensor,
-                                    spatial_shapes: Sequence[Tuple[int, int]],
-                                    sampling_locations: torch.Tensor,
-                                    attention_weights: torch.Tensor
-                                    ) -> torch.Tensor:
-    """Weighted bilinear samples of multi-level values.
-
-    Same arguments and result as mmcv's
-    ``multi_scale_deformable_attn_pytorch``.
-
-    Args:
-        value (Tensor): Values, shape (B, Nv, heads, D), the levels flattened
-            one after the other (row-major per level).
-        spatial_shapes (Sequence[tuple[int, int]]): (h, w) of each level.
-        sampling_locations (Tensor): Normalised (x, y) locations in [0, 1]
-            (outside is zero padding), shape (B, Nq, heads, L, P, 2).
-        attention_weights (Tensor): Weights, shape (B, Nq, heads, L, P).
-
-    Returns:
-        Tensor: Shape (B, Nq, heads * D).
-    """
-    bs, nq, heads, levels, points, _ = sampling_locations.shape
-    maps = value_tokens_to_maps(value.flatten(2), spatial_shapes)
-    grids = (2 * sampling_locations - 1).permute(0, 2, 3, 4, 1, 5).reshape(
-        bs * heads, levels, points, nq, 2)
-    weights = attention_weights.permute(0, 2, 3, 4, 1).reshape(
-        bs * heads, 1, levels, points, nq)
-    return sample_levels(maps, grids, weights, heads)

@@ -11,10 +11,9 @@ import mmunirgbir  # noqa: F401
 from mmunirgbir.models.layers import (InjectionGate, ModalityAlignment,
                                       MultiModalFeaturePool, StreamFusion,
                                       SupplementaryFeatureInjector,
-                                      ValueMapDeformableAttention,
-                                      multi_scale_deformable_sampling)
+                                      ValueMapDeformableAttention)
 from ..literal_unirgbir import (literal_attention, literal_injector,
-                                literal_pool)
+                                literal_pool, multi_scale_deformable_sampling)
 
 SHAPES = [(5, 7), (3, 4), (2, 2)]
 

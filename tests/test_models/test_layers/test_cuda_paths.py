@@ -10,11 +10,11 @@ from mmcv.ops.multi_scale_deform_attn import \
 
 import mmunirgbir  # noqa: F401
 from mmunirgbir.models import UniRGBIRViT
-from mmunirgbir.models.layers import (ValueMapDeformableAttention,
-                                      multi_scale_deformable_sampling)
+from mmunirgbir.models.layers import ValueMapDeformableAttention
 from mmunirgbir.models.layers.value_map_deformable_attention import \
     mmcv_cuda_kernel_available
-from ..literal_unirgbir import literal_backbone
+from ..literal_unirgbir import (literal_backbone,
+                                multi_scale_deformable_sampling)
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason='needs a CUDA GPU')
