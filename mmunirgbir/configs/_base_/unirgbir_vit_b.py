@@ -5,9 +5,10 @@ normalisation, the 6-channel data preprocessors and ViTDet's simple feature
 pyramid.
 
 A model base imports this module (``import ... as unirgbir``) and builds its
-``model`` from these dicts; leaves use its functions for their
-data set's heads, modality dropout and misregistration training. mmengine drops modules from a config, so none of
-these names becomes a setting of the configs that inherit the base.
+``model`` from these dicts; leaves use its functions and settings for their
+data set's heads and the recommended fusion mode. mmengine drops modules
+from a config, so none of these names becomes a setting of the configs that
+inherit the base.
 """
 #: ImageNet statistics for RGB; ImageNet grey-level statistics for IR
 rgbir_mean = [123.675, 116.28, 103.53, 114.495, 114.495, 114.495]

@@ -31,7 +31,8 @@ class SupplementaryFeatureInjector(BaseModule):
         value_proj_ratio (float): Value channels relative to ``embed_dims``.
             Defaults to 0.5.
         norm_cfg (dict): Query and feature norms: a LayerNorm (its algebra
-            is what :meth:`read_pool` folds; other norms are refused). Defaults to ``dict(type='LN', eps=1e-6)``.
+            is what :meth:`read_pool` folds; other norms are refused).
+            Defaults to ``dict(type='LN', eps=1e-6)``.
         init_gamma (float): Initial value of ``gamma``. Defaults to 0.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
