@@ -19,6 +19,22 @@ def _tool():
     return load_tool('fit_check.py', REAL_DATA_CHECKS / 'tools')
 
 
+def _fit_fused(config, data, pairs, iters, weights, tmp_path, *options):
+    """Run the tool as a user runs it, in a process of its own with one
+    thread, on the fused variant; return its one result row."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    subprocess.run([
+        sys.executable, str(REAL_DATA_CHECKS / 'tools' / 'fit_check.py'),
+        config, '--data', data, '--pairs', str(pairs), '--iters',
+        str(iters), '--variants', 'fused', '--work-dir', str(tmp_path),
+        '--cfg-options', f'model.backbone.init_cfg.checkpoint={weights}',
+        *options
+    ], check=True, env=env, cwd=tmp_path)
+    with open(tmp_path / 'fit_check.json') as f:
+        row, = json.load(f)
+    return row
+
+
 def test_fused_detector_fits_real_msrs_pairs(dinov2_weights, tmp_path):
     """A few real MSRS pairs, a few dozen iterations: the training-set
     mAP50 rises clearly above the untrained model's (before the LN2d fix
@@ -30,20 +46,13 @@ def test_fused_detector_fits_real_msrs_pairs(dinov2_weights, tmp_path):
     scored 0.25 in the suite, 0.337 alone with one thread and 0.406 with
     two; in its own process, 120 iterations score 0.629)."""
     shared_path('data/msrs_mini')
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    subprocess.run([
-        sys.executable, str(REAL_DATA_CHECKS / 'tools' / 'fit_check.py'),
-        CONFIG, '--data', 'msrs_mini', '--pairs', '4', '--iters', '120',
-        '--variants', 'fused', '--work-dir', str(tmp_path), '--cfg-options',
-        f'model.backbone.init_cfg.checkpoint={dinov2_weights}',
+    row = _fit_fused(
+        CONFIG, 'msrs_mini', 4, 120, dinov2_weights, tmp_path,
         'param_scheduler.0.end=10',  # a short warm-up for a short run
         # 32-px anchors rise fastest in a short run (80 iterations: 0.408
         # against 0.105 with the config's 16-px anchors, which overtake
         # them over the full 900 iterations)
-        'model.rpn_head.anchor_generator.scales=[8]'
-    ], check=True, env=env, cwd=tmp_path)
-    with open(tmp_path / 'fit_check.json') as f:
-        row, = json.load(f)
+        'model.rpn_head.anchor_generator.scales=[8]')
     assert (row['variant'], row['iters'], row['pairs']) == ('fused', 120, 4)
     assert row['metric'] == 'coco/bbox_mAP_50' and row['before'] < 0.05
     assert row['after'] > row['before'] + 0.25, row
@@ -68,17 +77,9 @@ def test_fused_segmentor_fits_real_mfnet_pairs(dinov2_weights, tmp_path):
     shared_path('data/mfnet_dev')
     config = osp.join(REAL_DATA_CHECKS, 'configs',
                       'setr-mla_unirgbir-dinov2-s16_1xb2-1000i_mfnet-dev.py')
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    subprocess.run([
-        sys.executable, str(REAL_DATA_CHECKS / 'tools' / 'fit_check.py'),
-        config, '--data', 'mfnet_dev', '--pairs', '2', '--iters', '40',
-        '--variants', 'fused', '--work-dir', str(tmp_path), '--cfg-options',
-        f'model.backbone.init_cfg.checkpoint={dinov2_weights}',
-        'param_scheduler.0.end=10', 'param_scheduler.1.begin=10',
-        'param_scheduler.1.end=40'
-    ], check=True, env=env, cwd=tmp_path)
-    with open(tmp_path / 'fit_check.json') as f:
-        row, = json.load(f)
+    row = _fit_fused(config, 'mfnet_dev', 2, 40, dinov2_weights, tmp_path,
+                     'param_scheduler.0.end=10', 'param_scheduler.1.begin=10',
+                     'param_scheduler.1.end=40')
     assert (row['metric'], row['pairs'], row['iters']) == ('mIoU', 2, 40)
     assert row['before'] < 5
     assert row['after'] > row['before'] + 10, row

@@ -10,28 +10,11 @@ class_weight = None  # plain cross-entropy
 data_prefix = dict(
     img_path='Visible', ir_path='Infrared', seg_map_path='Label')
 
-# MFNet's pipelines at FMB's resolution
-train_pipeline = [
-    dict(t, scale=(800, 600)) if t['type'] == 'RandomResize' else
-    dict(t, crop_size=crop_size) if t['type'] == 'RandomCrop' else t
-    for t in _base_.train_pipeline
-]
-test_pipeline = [
-    dict(t, scale=(800, 600)) if t['type'] == 'Resize' else t
-    for t in _base_.test_pipeline
-]
-train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root + 'train/',
-        ann_file='',
-        data_prefix=data_prefix,
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root + 'test/',
-        ann_file='',
-        data_prefix=data_prefix,
-        pipeline=test_pipeline))
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+
+# MFNet's pipelines at this resolution
+train_pipeline, test_pipeline = unirgbir.seg_pipelines_at(_base_, (800, 600))
+train_dataloader, val_dataloader = unirgbir.split_folder_loaders(
+    dict(type=dataset_type, data_prefix=data_prefix), data_root,
+    train_pipeline, test_pipeline)
 test_dataloader = val_dataloader

@@ -93,6 +93,36 @@ def setr_mla_for_dataset(base) -> dict:
                 auxiliary_head=[head(h) for h in model['auxiliary_head']])
 
 
+def seg_pipelines_at(base, scale: tuple) -> tuple:
+    """The train and test pipelines of a segmentation data set base
+    (``base``: its ``_base_``, MFNet's) for images of ``scale`` (w, h):
+    the random resize and the test resize to ``scale``, the random crop to
+    its (h, w)."""
+    crop = tuple(scale[::-1])
+    train = [
+        dict(t, scale=scale) if t['type'] == 'RandomResize' else
+        dict(t, crop_size=crop) if t['type'] == 'RandomCrop' else t
+        for t in base['train_pipeline']
+    ]
+    test = [
+        dict(t, scale=scale) if t['type'] == 'Resize' else t
+        for t in base['test_pipeline']
+    ]
+    return train, test
+
+
+def split_folder_loaders(dataset: dict, data_root: str, train_pipeline: list,
+                         test_pipeline: list) -> tuple:
+    """The train and val dataloader settings of a data set released as
+    ``train/`` and ``test/`` folders under ``data_root`` (PST900, FMB);
+    ``dataset``: its type and ``data_prefix``."""
+    return tuple(
+        dict(dataset=dict(dataset, data_root=data_root + folder, ann_file='',
+                          pipeline=pipeline))
+        for folder, pipeline in (('train/', train_pipeline),
+                                 ('test/', test_pipeline)))
+
+
 #: Modality dropout for cameras that fail (not part of the recommended
 #: mode, whose clean accuracy it lowers): RGB is dropped more often than
 #: IR, since the IR-only path is the one a night-time rig falls back on.

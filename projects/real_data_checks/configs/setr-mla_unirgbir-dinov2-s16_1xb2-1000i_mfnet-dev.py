@@ -8,8 +8,10 @@
 # ../shared is research-only data: it is read in place, never copied.
 _base_ = [
     '../../../configs/_base_/models/setr-mla_unirgbir-vit-b.py',
+    '../../../configs/_base_/datasets/mfnet_rgbir-480x640.py',
     '../../../configs/_base_/seg_runtime.py'
 ]
+import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
 
 shared = '{{$MMUNIRGBIR_SHARED:../shared}}'
 data_root = shared + '/data/mfnet_dev/'
@@ -47,38 +49,14 @@ model = dict(
         for aux in _base_.model.auxiliary_head
     ])
 
-train_pipeline = [
-    dict(type='LoadRGBIRImagePair'),
-    dict(type='LoadRGBIRSegAnnotations'),
-    dict(
-        type='RandomResize',
-        scale=(320, 240),
-        ratio_range=(0.5, 2.0),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='ApplyToModality',
-        modality='rgb',
-        transforms=[dict(type='PhotoMetricDistortion')]),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadRGBIRImagePair'),
-    dict(type='Resize', scale=(320, 240), keep_ratio=True),
-    dict(type='LoadRGBIRSegAnnotations'),
-    dict(type='PackSegInputs'),
-]
-dataset = dict(type='MFNetDataset', data_root=data_root)
+# MFNet's pipelines at 320x240
+train_pipeline, test_pipeline = unirgbir.seg_pipelines_at(_base_, (320, 240))
+loader = dict(num_workers=0, persistent_workers=False)
+dataset = dict(data_root=data_root)
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(dataset, ann_file='train.txt', pipeline=train_pipeline))
+    loader, batch_size=2, dataset=dict(dataset, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    loader,
     dataset=dict(dataset, ann_file='val.txt', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 # MFNet names end in D (day) or N (night)

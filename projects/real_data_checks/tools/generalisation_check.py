@@ -221,22 +221,17 @@ def evaluate_conditions(runner: Runner, cfg: Config,
     return results
 
 
-def run(config: str,
-        variant: str,
-        seed: int,
-        work_dir: str,
-        iters: Optional[int] = None,
-        conditions: Sequence[str] = CONDITIONS,
-        cfg_options: Optional[dict] = None,
-        name: Optional[str] = None,
-        fold: Optional[tuple] = None) -> dict:
-    """Train one variant with one seed (on one fold: ``fold`` as
-    :func:`variant_config` takes it) and test it under ``conditions``;
-    append the result to ``work_dir/results.jsonl`` and return it."""
+def run(config: str, variant: str, seed: int, work_dir: str,
+        conditions: Sequence[str] = CONDITIONS, name: Optional[str] = None,
+        **options) -> dict:
+    """Train one variant with one seed and test it under ``conditions``;
+    append the result to ``work_dir/results.jsonl`` and return it.
+    ``options``: ``iters``, ``cfg_options`` and ``fold`` of
+    :func:`variant_config`."""
     for condition in conditions:  # every name checked before training
         condition_transforms(condition)
-    cfg = variant_config(config, variant, seed, work_dir, iters, cfg_options,
-                         fold)
+    cfg = variant_config(config, variant, seed, work_dir, **options)
+    fold = options.get('fold')
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     runner = Runner.from_cfg(cfg)
     start = time.perf_counter()
@@ -467,10 +462,11 @@ def main() -> None:
                                          f'{args.folds - 1}')
                 folds = [(i, *splits[i]) for i in picked]
             rows = [
-                run(args.config, variant, seed, args.work_dir, args.iters,
-                    args.conditions, copy.deepcopy(args.cfg_options),
-                    args.name, fold) for seed in args.seeds
-                for fold in folds for variant in args.variants
+                run(args.config, variant, seed, args.work_dir,
+                    args.conditions, args.name, iters=args.iters,
+                    cfg_options=copy.deepcopy(args.cfg_options), fold=fold)
+                for seed in args.seeds for fold in folds
+                for variant in args.variants
             ]
             table = markdown_report(rows, args.metric)
         per_class = per_class_report(rows)
