@@ -132,3 +132,27 @@ def test_benchmark_steps_run_on_a_tiny_backbone():
     }
     assert all(v > 0 for v in parts.values()), parts
     assert sum(parts.values()) == pytest.approx(train['backward'])
+
+
+def test_mmcv_ops_report_reads_the_kernels_a_build_holds(tmp_path, capsys):
+    """The installed (CPU) mmcv has CPU kernels for RoIAlign and NMS and no
+    CUDA kernel; a library that holds the CUDA kernels' symbols passes
+    ``--require-cuda``."""
+    import json
+    tool = load_tool('misc/mmcv_ops_report.py')
+    found = tool.kernels(tool.extension_path())
+    assert found['RoIAlign']['cpu'] and found['nms']['cpu']
+    assert found['MultiScaleDeformableAttnFunction']['cpu'] is None
+    fake = tmp_path / '_ext.so'
+    fake.write_bytes(b'\0'.join(
+        f'_Z{len(s)}{s}N2at6TensorE'.encode()
+        for spec in tool.OPS.values() for s in (spec['cpu'], spec['cuda'])
+        if s))
+    assert tool.main(['--ext', str(fake), '--require-cuda']) == 0
+    report = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert report['missing_cuda'] == []
+    fake.write_bytes(fake.read_bytes().replace(b'nms_cuda', b'nms_xxxx'))
+    assert tool.main(['--ext', str(fake), '--require-cuda']) == 1
+    assert 'no CUDA kernel for: nms' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        tool.main(['--ext', str(tmp_path / 'missing.so')])
