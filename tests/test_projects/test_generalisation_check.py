@@ -10,6 +10,8 @@ from ..conftest import REAL_DATA_CHECKS, load_tool, shared_path
 CONFIGS = str(REAL_DATA_CHECKS / 'configs')
 PAPER = osp.join(
     CONFIGS, 'faster-rcnn_unirgbir-dinov2-s16_simplefpn_1xb2-900i_msrs-dev.py')
+SEG = osp.join(CONFIGS,
+               'setr-mla_unirgbir-dinov2-s16_1xb2-1000i_mfnet-dev.py')
 DROP = osp.join(
     CONFIGS, 'faster-rcnn_unirgbir-dinov2-s16-vit-both-exposure-aug-'
     'modality-drop_simplefpn_1xb2-900i_msrs-dev.py')
@@ -37,6 +39,11 @@ def test_baselines_get_the_same_recipe_with_one_image(tmp_path):
                           if t != 'RandomModalityDrop']
     assert ir.train_cfg.max_iters == 30 and ir.randomness.seed == 1
     assert ir.param_scheduler[0].end == 30  # warm-up within the run
+    # the segmentation recipe's decay begins after 50 iterations: a shorter
+    # run keeps the warm-up only
+    seg = tool.variant_config(SEG, 'fused', 0, str(tmp_path), iters=30)
+    assert [(s['type'], s['end']) for s in seg.param_scheduler] == [
+        ('LinearLR', 30)]
     assert fused.work_dir != ir.work_dir
     with pytest.raises(ValueError, match='unknown variant'):
         tool.variant_config(PAPER, 'thermal', 0, str(tmp_path))

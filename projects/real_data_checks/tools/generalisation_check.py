@@ -179,9 +179,13 @@ def variant_config(config: str,
             raise ValueError(f'--iters must be positive, got {iters}')
         cfg.train_cfg = dict(
             type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
-        for scheduler in cfg.get('param_scheduler') or []:
-            if scheduler.get('end', 0) > iters:
-                scheduler['end'] = iters
+        # schedulers that would begin after the run are left out, the
+        # others end with it
+        cfg.param_scheduler = [
+            dict(s, end=min(s.get('end', iters), iters))
+            for s in cfg.get('param_scheduler') or []
+            if s.get('begin', 0) < iters
+        ]
     if cfg.train_cfg.get('type') != 'IterBasedTrainLoop':
         raise ValueError('the config needs an IterBasedTrainLoop (or give '
                          '--iters)')
