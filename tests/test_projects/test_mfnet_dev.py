@@ -26,8 +26,8 @@ def test_real_mfnet_pairs_load_with_day_and_night_in_val():
         image, label = sample['inputs'], sample['data_samples'].gt_sem_seg
         # R, G, B, then T three times; the train pipeline resizes and crops
         assert image.shape[0] == 6 and label.data.shape[1:] == image.shape[1:]
-        assert (image[3] == image[5]).all() and not (image[0] == image[3]
-                                                      ).all()
+        assert (image[3] == image[5]).all()
+        assert not (image[0] == image[3]).all()
         assert set(label.data.unique().tolist()) <= set(range(9)) | {255}
     assert image.shape == (6, 240, 320)  # val: the pairs as they are
     names = [osp.basename(dataset.get_data_info(i)['img_path'])

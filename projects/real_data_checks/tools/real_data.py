@@ -32,6 +32,7 @@ REAL_DATA = dict(
         data_prefix=dict(img='visible', ir='infrared', ann='Annotations'),
         metainfo=dict(classes=('person', ))))
 
+
 def shared_root() -> str:
     """``$MMUNIRGBIR_SHARED`` or the ``shared`` folder beside the repo."""
     return os.environ.get('MMUNIRGBIR_SHARED', osp.join(REPO, '..',
@@ -101,4 +102,3 @@ def use_real_data(cfg: Config,
     cfg.val_evaluator = cfg.test_evaluator = dict(
         type='CocoMetric', metric='bbox')
     set_num_classes(cfg.model, len(dataset['metainfo']['classes']))
-
