@@ -1,11 +1,11 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """COCO detection metrics overall and per named group of images."""
-import os.path as osp
-import re
 from typing import Dict, Sequence
 
 from mmdet.evaluation import CocoMetric
 from mmengine.registry import METRICS
+
+from .image_groups import compile_groups, image_groups
 
 
 @METRICS.register_module()
@@ -34,18 +34,14 @@ class GroupedCocoMetric(CocoMetric):
         if not groups:
             raise ValueError('GroupedCocoMetric needs at least one group '
                              '(use CocoMetric otherwise)')
-        self.groups = {name: re.compile(p) for name, p in groups.items()}
+        self.groups = compile_groups(groups)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """As :class:`CocoMetric`, keeping each image's groups."""
         super().process(data_batch, data_samples)
         for (gt, _), sample in zip(self.results[-len(data_samples):],
                                    data_samples):
-            stem = osp.splitext(osp.basename(sample['img_path']))[0]
-            gt['groups'] = [
-                name for name, pattern in self.groups.items()
-                if pattern.search(stem)
-            ]
+            gt['groups'] = image_groups(sample['img_path'], self.groups)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """The overall metrics, then each group's as ``GROUP/KEY``."""

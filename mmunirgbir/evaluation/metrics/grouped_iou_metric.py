@@ -1,12 +1,12 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Segmentation IoU overall, per class and per named group of images."""
-import os.path as osp
-import re
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.registry import METRICS
 from mmseg.evaluation import IoUMetric
+
+from .image_groups import compile_groups, image_groups
 
 
 @METRICS.register_module()
@@ -43,22 +43,16 @@ class GroupedIoUMetric(IoUMetric):
             raise ValueError('GroupedIoUMetric computes metrics; use '
                              'IoUMetric with format_only=True to only save '
                              'predictions')
-        self.groups = {
-            name: re.compile(p)
-            for name, p in (groups or {}).items()
-        }
+        self.groups = compile_groups(groups)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """As :class:`IoUMetric`, keeping each image's groups."""
         super().process(data_batch, data_samples)
         first = len(self.results) - len(data_samples)
         for i, sample in enumerate(data_samples):
-            stem = osp.splitext(osp.basename(sample['img_path']))[0]
-            groups = [
-                name for name, pattern in self.groups.items()
-                if pattern.search(stem)
-            ]
-            self.results[first + i] = (*self.results[first + i], groups)
+            self.results[first + i] = (*self.results[first + i],
+                                       image_groups(sample['img_path'],
+                                                    self.groups))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """The overall metrics and per-class IoU, then each group's as
@@ -74,12 +68,13 @@ class GroupedIoUMetric(IoUMetric):
         return metrics
 
     def _compute(self, results: List[tuple]) -> Dict[str, float]:
-        # plain floats (IoUMetric's summary values are numpy scalars)
+        # the images' areas summed once; IoUMetric's summary of them, as
+        # plain floats (it reports numpy scalars)
+        areas = [sum(area) for area in zip(*results)]
         metrics = {
             k: float(v)
-            for k, v in super().compute_metrics(results).items()
+            for k, v in super().compute_metrics([tuple(areas)]).items()
         }
-        areas = [sum(area) for area in zip(*results)]
         iou = self.total_area_to_metrics(*areas, ['mIoU'])['IoU']
         for name, value in zip(self.dataset_meta['classes'], iou):
             value = float(value)

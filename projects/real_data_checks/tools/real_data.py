@@ -13,20 +13,20 @@ from mmunirgbir.utils.config_walk import visit_dicts
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 
+#: MSRS in its paired YOLO layout, with the fusion labels
+MSRS = dict(
+    type='RGBIRYOLODataset',
+    data_prefix=dict(img='vi', ir='ir', ann='labels_fusion'),
+    metainfo=dict(classes=('person', 'bicycle', 'car')))
+
 #: the sets, as datasets of this package (detection unless ``task='seg'``)
 REAL_DATA = dict(
     mfnet_dev=dict(
         type='MFNetDataset',
         data_prefix=dict(img_path='images', seg_map_path='labels'),
         task='seg'),
-    msrs_mini=dict(
-        type='RGBIRYOLODataset',
-        data_prefix=dict(img='vi', ir='ir', ann='labels_fusion'),
-        metainfo=dict(classes=('person', 'bicycle', 'car'))),
-    msrs_dev=dict(
-        type='RGBIRYOLODataset',
-        data_prefix=dict(img='vi', ir='ir', ann='labels_fusion'),
-        metainfo=dict(classes=('person', 'bicycle', 'car'))),
+    msrs_mini=MSRS,
+    msrs_dev=MSRS,
     llvip_mini=dict(
         type='RGBIRVOCDataset',
         data_prefix=dict(img='visible', ir='infrared', ann='Annotations'),
