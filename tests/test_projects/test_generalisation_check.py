@@ -164,7 +164,7 @@ def test_folds_test_every_pair_once_with_day_and_night_spread(tmp_path):
     assert len(files) == 5
     tested = []
     for train, test in files:
-        train, test = tool.read_split(train), tool.read_split(test)
+        train, test = tool.read_split_file(train), tool.read_split_file(test)
         assert not set(train) & set(test)
         assert sorted(train + test) == sorted(day + night)
         # each fold holds its share of day and of night pairs

@@ -50,6 +50,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, TestLoop
 
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
+from mmunirgbir.datasets.pairing import read_split_file
 from mmunirgbir.evaluation import condition_transforms, with_condition
 from mmunirgbir.utils.config_walk import visit_dicts
 from mmunirgbir.visualization.shift_curves import plot_shift_curves
@@ -106,7 +107,7 @@ def make_folds(cfg: Config, folds: int, work_dir: str) -> List[tuple]:
                          f"{test.get('data_root')}")
     stems = []
     for path in (_split_path(train), _split_path(test)):
-        stems += [s for s in read_split(path) if s not in stems]
+        stems += [s for s in read_split_file(path) if s not in stems]
     if len(stems) < folds:
         raise ValueError(f'{len(stems)} pairs cannot fill {folds} folds')
     groups = (cfg.get('test_evaluator') or {}).get('groups') or {}
@@ -136,14 +137,6 @@ def make_folds(cfg: Config, folds: int, work_dir: str) -> List[tuple]:
             paths.append(path)
         files.append(tuple(paths))
     return files
-
-
-def read_split(path: str) -> List[str]:
-    """The stems of a split file, one a line."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: no such split file')
-    with open(path) as f:
-        return [line.strip() for line in f if line.strip()]
 
 
 def use_fold(cfg: Config, train_split: str, test_split: str) -> None:
