@@ -39,7 +39,6 @@ import json
 import os
 import os.path as osp
 import random
-import re
 import statistics
 import time
 from collections import OrderedDict
@@ -51,6 +50,8 @@ from mmengine.runner import Runner, TestLoop
 
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
 from mmunirgbir.datasets.pairing import read_split_file
+from mmunirgbir.evaluation.metrics.image_groups import (  # noqa: E501
+    compile_groups, image_groups)
 from mmunirgbir.evaluation import condition_transforms, with_condition
 from mmunirgbir.utils.config_walk import visit_dicts
 from mmunirgbir.visualization.shift_curves import plot_shift_curves
@@ -110,11 +111,11 @@ def make_folds(cfg: Config, folds: int, work_dir: str) -> List[tuple]:
         stems += [s for s in read_split_file(path) if s not in stems]
     if len(stems) < folds:
         raise ValueError(f'{len(stems)} pairs cannot fill {folds} folds')
-    groups = (cfg.get('test_evaluator') or {}).get('groups') or {}
+    groups = compile_groups(
+        (cfg.get('test_evaluator') or {}).get('groups') or {})
     strata = OrderedDict()
-    for stem in sorted(stems):
-        key = next((name for name, pattern in groups.items()
-                    if re.search(pattern, stem)), '')
+    for stem in sorted(stems):  # by the first group of each pair
+        key = (image_groups(stem, groups) or [''])[0]
         strata.setdefault(key, []).append(stem)
     dealt = [[] for _ in range(folds)]
     turn = 0
