@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-"""registration_check.py: RGB-IR offsets by phase correlation."""
+"""registration_check.py: RGB-IR offsets with the model's alignment
+estimator."""
 import json
 import subprocess
 import sys
@@ -23,16 +24,18 @@ def test_recovers_known_shifts_of_real_msrs_pairs():
     with a trusted estimate."""
     tool = _tool()
     root = shared_path('data/msrs_dev')
-    names = open(root / 'val.txt').read().split()[:30]
+    names = open(root / 'val.txt').read().split()[:12]
     m = 24
     errors = {(d, axis): [] for d in (0, 3, 8, 16) for axis in (0, 1)}
     trusted = 0
+    estimator = tool.make_estimator()
     for name in names:
         rgb = tool.read_grey(str(root / 'vi' / f'{name}.png'))
         ir = tool.read_grey(str(root / 'ir' / f'{name}.png'))
         h, w = rgb.shape
         crop = (slice(m, h - m), slice(m, w - m))
-        base, _, _ = tool.estimate_shift(rgb[crop], ir[crop])
+        base, _, _ = tool.estimate_shift(rgb[crop], ir[crop],
+                                         estimator=estimator)
         if base is None:
             continue
         trusted += 1
@@ -40,11 +43,12 @@ def test_recovers_known_shifts_of_real_msrs_pairs():
             for axis in (0, 1):  # IR content moved right / down by d
                 ys = slice(m - d * axis, h - m - d * axis)
                 xs = slice(m - d * (1 - axis), w - m - d * (1 - axis))
-                est, _, _ = tool.estimate_shift(rgb[crop], ir[ys, xs], 0.)
+                est, _, _ = tool.estimate_shift(rgb[crop], ir[ys, xs], 0.,
+                                                estimator)
                 expected = np.add(base, (d * (1 - axis), d * axis))
                 errors[d, axis].append(np.hypot(*np.subtract(est,
                                                              expected)))
-    assert trusted >= 10
+    assert trusted >= 6
     for key, errs in errors.items():
         assert np.median(errs) <= 1.0, (key, np.median(errs))
 

@@ -126,6 +126,22 @@ class ModalityAlignment(BaseModule):
         Returns:
             Tensor: (B, 2) as (dx, dy) in input pixels.
         """
+        return self.match(rgb, ir)[0]
+
+    def match(self, rgb: torch.Tensor, ir: torch.Tensor):
+        """The displacement and how well the edges match there.
+
+        Args:
+            rgb (Tensor): RGB images, (B, C, H, W), any intensity scale; a
+                pixel that is 0 in every channel counts as padding.
+            ir (Tensor): IR images, (B, C, H, W).
+
+        Returns:
+            tuple[Tensor, Tensor]: The (B, 2) displacement (dx, dy) in input
+            pixels, and the (B, ) normalised correlation of the edge maps at
+            the best displacement (before the penalty): near 0 for unrelated
+            or flat images.
+        """
         a, b = self._edges(rgb), self._edges(ir)
         r = self.max_displacement
         h, w = a.shape[-2:]
@@ -136,16 +152,18 @@ class ModalityAlignment(BaseModule):
             costs.append((a * shifted).sum((1, 2, 3)) / (
                 a.square().sum((1, 2, 3)).sqrt() *
                 shifted.square().sum((1, 2, 3)).sqrt() + 1e-6))
-        score = torch.stack(costs, -1)  # (B, D)
+        correlation = torch.stack(costs, -1)  # (B, D)
+        score = correlation
         if self.displacement_penalty:
             score = score - self.displacement_penalty * \
                 self.displacements.square().sum(-1) / self.max_displacement**2
         logits = score * self.log_temperature.exp()
+        best_index = score.argmax(-1)
         if self.peak_window is not None:
             # the soft-argmax around the best displacement only: far
             # displacements of nearly equal correlation (flat pairs) do not
             # drag the estimate off a peak at 0
-            best = self.displacements[score.argmax(-1)]  # (B, 2)
+            best = self.displacements[best_index]  # (B, 2)
             far = (self.displacements - best[:, None]).abs().amax(-1) > \
                 self.peak_window
             logits = logits.masked_fill(far, float('-inf'))
@@ -153,7 +171,8 @@ class ModalityAlignment(BaseModule):
         if self.min_shift > 0:
             shift = shift * (shift.norm(dim=-1, keepdim=True) >=
                              self.min_shift).to(shift.dtype)
-        return shift
+        peak = correlation.gather(-1, best_index[:, None])[:, 0]
+        return shift, peak
 
 
 def _standardise(x: torch.Tensor,

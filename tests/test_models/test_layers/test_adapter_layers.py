@@ -295,6 +295,22 @@ def test_alignment_finds_a_shift_and_learns_nothing():
     assert align.eval().active is True
 
 
+def test_alignment_match_scores_how_well_the_edges_agree():
+    """``match`` gives the same displacement as ``forward`` and the edge
+    correlation at it: near 1 for a shifted copy, near 0 for an unrelated
+    image (what registration_check.py trusts or not)."""
+    align = ModalityAlignment(**PLAIN).eval()
+    rgb = _textured()
+    ir = torch.zeros_like(rgb)
+    ir[..., :, 8:] = rgb[..., :, :-8]
+    torch.manual_seed(1)
+    other = F.avg_pool2d(torch.randn(1, 3, 96, 128), 3, 1, 1)
+    shift, peak = align.match(torch.cat([rgb, rgb]), torch.cat([ir, other]))
+    torch.testing.assert_close(shift, align(torch.cat([rgb, rgb]),
+                                            torch.cat([ir, other])))
+    assert peak.shape == (2, ) and peak[0] > 0.8 and abs(peak[1]) < 0.3
+
+
 def test_alignment_leaves_nearly_registered_pairs_alone():
     """``min_shift``: an 8-px shift is estimated as before, a 2-px one
     counts as registered."""
