@@ -61,9 +61,7 @@ class PerShapeCompiledModel:
     OpenVINO's CPU plugin optimises a graph of static shapes further than
     one whose batch (always free in an export of ``pytorch2onnx.py``) or
     size is free: it plans the memory and fuses the (de)quantisation and
-    layout changes. The fit-check detector's INT8 feature graph (other
-    operations in bf16) took about a fifth less time at 640x512
-    (docs/deployment.md). Each new shape costs one compilation.
+    layout changes. Each new shape costs one compilation.
 
     Args:
         model: ``openvino.Model``, or a path to an ONNX / IR file.
