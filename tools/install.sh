@@ -10,7 +10,12 @@
 #   PYTHON              interpreter to install into (default: python3)
 #   MMUNIRGBIR_CACHE    where the built mmcv wheel is cached (default: ~/.cache/mmunirgbir)
 #   MAX_JOBS            parallel compile jobs for the mmcv build (default: nproc)
-#   FORCE_CUDA=1/0      build mmcv's CUDA ops or not (default: 1 when torch sees a GPU)
+#   FORCE_CUDA=1/0      build mmcv's CUDA ops or not (default: 1 when torch sees a GPU);
+#                       1 works without a GPU: a system nvcc of torch's CUDA
+#                       release (CUDA_HOME, /usr/local/cuda, PATH) is used, else
+#                       NVIDIA's PyPI compiler packages of that release
+#   TORCH_CUDA_ARCH_LIST GPU architectures of the CUDA build (default: the
+#                       visible GPU's, else 9.0: H100 / H200)
 set -euo pipefail
 
 PY=${PYTHON:-python3}
@@ -47,6 +52,10 @@ assert any(os.path.realpath(u.replace('file://', '')) == os.path.realpath(sys.ar
            for u in urls), urls
 # and nothing installed (by pip: INSTALLER) under the former name, mmunirgbir
 assert not [d for d in md.distributions(name='mmunirgbir') if d.read_text('INSTALLER')]
+# FORCE_CUDA=1 asks for mmcv's CUDA kernels (a CPU build is rebuilt)
+import importlib.util
+if os.environ.get('FORCE_CUDA') == '1':
+    assert b'nms_cuda' in open(importlib.util.find_spec('mmcv._ext').origin, 'rb').read()
 EOF
   log "environment already complete (torch $("$PY" -c 'import torch; print(torch.__version__)'), mmcv $MMCV_VERSION with ops); nothing to do"
   exit 0
@@ -64,6 +73,40 @@ fi
 pip_install "$SETUPTOOLS_SPEC" wheel ninja packaging addict yapf numpy \
   opencv-python-headless "mmengine==0.10.7"
 
+# The CUDA compiler for FORCE_CUDA=1, of torch's CUDA release: a system one
+# (CUDA_HOME, /usr/local/cuda, nvcc on PATH), else NVIDIA's PyPI packages
+# (nvcc and its parts pinned to that release: unpinned, pip takes a newer
+# nvvm whose PTX the release's ptxas refuses). Exports CUDA_HOME; $1 gets a
+# folder with the unversioned libcudart.so that the link step asks for.
+cuda_toolkit() {
+  local cuda home
+  cuda=$("$PY" -c 'import torch; print(torch.version.cuda or "")')
+  if [ -z "$cuda" ]; then
+    echo "[install] ERROR: FORCE_CUDA=1, but torch $("$PY" -c 'import torch; print(torch.__version__)') is a CPU build" >&2
+    exit 1
+  fi
+  for home in "${CUDA_HOME:-}" /usr/local/cuda "$(dirname "$(dirname "$(command -v nvcc 2>/dev/null || echo /x/x)")")"; do
+    if [ -x "$home/bin/nvcc" ] && "$home/bin/nvcc" --version | grep -q "release $cuda,"; then
+      export CUDA_HOME=$home
+      log "CUDA $cuda: nvcc of $home"
+      return
+    fi
+  done
+  log "CUDA $cuda: no system nvcc of that release; installing NVIDIA's compiler packages"
+  pip_install "nvidia-cuda-nvcc==$cuda.*" "nvidia-nvvm==$cuda.*" "nvidia-cuda-crt==$cuda.*" \
+    "nvidia-cuda-cccl==$cuda.*"
+  home=$("$PY" -c 'import os, sys, nvidia; print(os.path.join(nvidia.__path__[0], "cu" + sys.argv[1].split(".")[0]))' "$cuda")
+  if [ ! -x "$home/bin/nvcc" ]; then
+    echo "[install] ERROR: no nvcc in $home after installing nvidia-cuda-nvcc==$cuda.*" >&2
+    exit 1
+  fi
+  export CUDA_HOME=$home
+  mkdir -p "$1/cuda-lib"
+  ln -sf "$(ls "$home"/lib/libcudart.so.* | head -n1)" "$1/cuda-lib/libcudart.so"
+  export LIBRARY_PATH="$1/cuda-lib${LIBRARY_PATH:+:$LIBRARY_PATH}"
+  log "CUDA $cuda: nvcc of $home ($("$home/bin/nvcc" --version | tail -n1))"
+}
+
 # 3. mmcv with compiled ops, built from its PyPI source when not importable.
 mmcv_ok() {
   "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null
@@ -71,23 +114,29 @@ import sys
 import mmcv
 from mmcv.ops import nms  # noqa: F401  (imports the compiled mmcv._ext)
 assert mmcv.__version__ == sys.argv[1]
+import importlib.util, os
+if os.environ.get('FORCE_CUDA') == '1':  # a CPU build is rebuilt
+    assert b'nms_cuda' in open(importlib.util.find_spec('mmcv._ext').origin, 'rb').read()
 EOF
 }
 if mmcv_ok; then
   log "mmcv $MMCV_VERSION with ops already importable; skipping its build"
 else
-  TAG=$("$PY" - <<'EOF'
-import os, torch
-cuda = torch.cuda.is_available() if os.getenv('FORCE_CUDA') is None else os.getenv('FORCE_CUDA') == '1'
-print(f"torch{torch.__version__.replace('+', '_')}-{'cuda' if cuda else 'cpu'}")
-EOF
-)
+  if [ -z "${FORCE_CUDA:-}" ]; then
+    FORCE_CUDA=$("$PY" -c 'import torch; print(int(torch.cuda.is_available()))')
+  fi
+  CUDA_ARCHS=""
+  if [ "$FORCE_CUDA" = 1 ]; then
+    CUDA_ARCHS=${TORCH_CUDA_ARCH_LIST:-$("$PY" -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability() if torch.cuda.is_available() else "9.0")')}
+  fi
+  # the cache key: torch, and the CUDA architectures of a CUDA build
+  TAG=$("$PY" -c 'import sys, torch; a = sys.argv[1]; print("torch" + torch.__version__.replace("+", "_") + "-" + ("cuda-sm" + "-".join(a.replace(".", "").replace(";", " ").split()) if a else "cpu"))' "$CUDA_ARCHS")
   WHEEL_DIR="$CACHE/wheels/$TAG"
   WHEEL=$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n1 || true)
   if [ -z "$WHEEL" ]; then
     BUILD=$(mktemp -d)
     trap 'rm -rf "$BUILD"' EXIT
-    log "building mmcv $MMCV_VERSION with ops for $TAG (about 25 min on 2 cores)"
+    log "building mmcv $MMCV_VERSION with ops for $TAG (CPU ops: about 25 min on 2 cores)"
     pip_quiet download --disable-pip-version-check -q --no-deps --no-binary :all: \
       "mmcv==$MMCV_VERSION" -d "$BUILD"
     tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
@@ -97,12 +146,11 @@ EOF
       sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
       log "raised mmcv's C++ standard to C++20 for this torch"
     fi
-    if [ -z "${FORCE_CUDA:-}" ]; then
-      FORCE_CUDA=$("$PY" -c 'import torch; print(int(torch.cuda.is_available()))')
-    fi
-    log "FORCE_CUDA=$FORCE_CUDA"
+    log "FORCE_CUDA=$FORCE_CUDA${CUDA_ARCHS:+, TORCH_CUDA_ARCH_LIST=$CUDA_ARCHS}"
+    if [ "$FORCE_CUDA" = 1 ]; then cuda_toolkit "$BUILD"; fi
     mkdir -p "$WHEEL_DIR"
     (cd "$SRC" && MMCV_WITH_OPS=1 FORCE_CUDA="$FORCE_CUDA" MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+      TORCH_CUDA_ARCH_LIST="$CUDA_ARCHS" \
       pip_quiet wheel --disable-pip-version-check -q --no-deps --no-build-isolation . -w "$WHEEL_DIR")
     WHEEL=$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl | head -n1)
   else
