@@ -9,7 +9,6 @@ from .parameter_count import ParamRow, count_parameters, parameter_table
 from .run_config import (add_runner_arguments, enable_evaluator_output,
                          load_config, parse_runner_args, prepare_config,
                          runner_from_cfg)
-from .timing import times_in_turn
 
 __all__ = [
     'CheckpointError', 'allow_checkpoint_types', 'checkpoint_safe_globals',
@@ -18,5 +17,5 @@ __all__ = [
     'read_foundation', 'unwrap_state_dict', 'ParamRow', 'count_parameters',
     'parameter_table', 'setup_cpu_distributed', 'load_config',
     'prepare_config', 'runner_from_cfg', 'enable_evaluator_output',
-    'add_runner_arguments', 'parse_runner_args', 'times_in_turn'
+    'add_runner_arguments', 'parse_runner_args'
 ]

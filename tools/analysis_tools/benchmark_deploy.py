@@ -28,9 +28,36 @@ import statistics
 import tempfile
 import time
 import warnings
+from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
 import torch
+
+
+def times_in_turn(runners: Dict[str, Callable[[], Any]],
+                  runs: int,
+                  warmups: int = 2
+                  ) -> Tuple[Dict[str, Any], Dict[str, List[float]]]:
+    """Seconds of each of ``runners`` (name -> function of no arguments),
+    ``runs`` times, one call of each in turn, so that a slower or faster
+    spell of the machine falls on all of them, after ``warmups`` calls of
+    each.
+
+    Returns:
+        tuple[dict, dict[str, list[float]]]: Each runner's output of its
+        last warm-up, and its times in seconds.
+    """
+    outputs = {}
+    for name, fn in runners.items():
+        for _ in range(warmups):
+            outputs[name] = fn()
+    times = {name: [] for name in runners}
+    for _ in range(runs):
+        for name, fn in runners.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return outputs, times
 
 
 class _Backbone(torch.nn.Module):
@@ -64,7 +91,6 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
     from mmunirgbir.deployment import (PerShapeCompiledModel,
                                        compile_openvino, export_onnx,
                                        quantize_int8)
-    from mmunirgbir.utils import times_in_turn
     model = _Backbone(size_overrides).eval()
     g = torch.Generator().manual_seed(0)
     rgb = torch.randint(0, 256, (1, 3, *size), generator=g,

@@ -29,6 +29,7 @@ import functools
 import json
 import os.path as osp
 import statistics
+import sys
 import tempfile
 import time
 
@@ -45,7 +46,10 @@ from mmunirgbir.deployment.openvino_features import (OpenVINOFeatures,
                                                      PerShapeCompiledModel,
                                                      compile_openvino,
                                                      graph_feed, input_dtype)
-from mmunirgbir.utils import times_in_turn
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..',
+                            'analysis_tools'))
+from benchmark_deploy import times_in_turn  # noqa: E402
 
 
 def parse_args():

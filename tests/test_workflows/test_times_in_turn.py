@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
-from mmunirgbir.utils import times_in_turn
+"""benchmark_deploy.py's times_in_turn (also used by quantize.py)."""
+from ..conftest import load_tool
 
 
 def test_times_in_turn_calls_one_of_each_in_turn_after_the_warm_ups():
@@ -11,6 +12,8 @@ def test_times_in_turn_calls_one_of_each_in_turn_after_the_warm_ups():
             return f'{name}{len(calls)}'
         return run
 
+    tool = load_tool('analysis_tools/benchmark_deploy.py')
+    times_in_turn = tool.times_in_turn
     outputs, times = times_in_turn({'a': runner('a'), 'b': runner('b')},
                                    runs=3, warmups=2)
     assert calls == ['a', 'a', 'b', 'b'] + ['a', 'b'] * 3
