@@ -443,7 +443,7 @@ class UniRGBIRViT(BaseModule):
                 a = self.injectors[stage](patches, ref, pool)
                 injected = a if injected is None else self.gates[stage - 1](
                     a, injected)
-                if npfx:  # the prefix tokens (class, registers) stay as they are
+                if npfx:  # prefix tokens (class, registers) stay as they are
                     tokens = torch.cat([tokens[:, :npfx], patches + injected],
                                        1)
                 else:

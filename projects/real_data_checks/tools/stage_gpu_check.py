@@ -49,8 +49,8 @@ def stage_msrs_dev(shared: str, out: str) -> str:
                 img = cv2.imread(osp.join(path, image), cv2.IMREAD_UNCHANGED)
                 if img is None:
                     raise ValueError(f'{osp.join(path, image)}: not an image')
-                cv2.imwrite(osp.join(dst, name, image),
-                            cv2.resize(img, SIZE, interpolation=cv2.INTER_AREA))
+                small = cv2.resize(img, SIZE, interpolation=cv2.INTER_AREA)
+                cv2.imwrite(osp.join(dst, name, image), small)
         else:
             shutil.copytree(path, osp.join(dst, name), dirs_exist_ok=True)
     return dst
