@@ -36,10 +36,11 @@ def test_dry_run_runs_every_step_and_writes_one_report(tmp_path):
     for mode in ('train_fp32', 'train_amp', 'infer_fp32', 'infer_amp'):
         assert report['speed'][mode]['images_per_s'] > 0
     runs = report['msrs_runs']
-    assert runs['iters'] == 1
+    assert (runs['iters'], runs['seeds']) == (1, 1)
     for name in ('recommended', 'ir_only'):
-        assert runs[name]['returncode'] == 0
-        (result, ) = runs[name]['results']
+        (run, ) = runs[name]
+        assert run['returncode'] == 0
+        (result, ) = run['results']
         assert 'coco/bbox_mAP_50' in result['metrics']['clean']
 
 

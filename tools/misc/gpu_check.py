@@ -20,8 +20,9 @@ the next one runs; the report is one JSON file (and the last line printed):
    inference, images/s and peak memory of each;
 5. ``msrs_runs``: the lab's generalisation check (recommended mode and IR
    only, side by side on the one device) on ``ROOT/data/msrs_dev`` with
-   ``ROOT/weights`` (``MMUNIRGBIR_SHARED``'s layout), one short run first to
-   measure the speed, then as many iterations as the budget leaves.
+   ``ROOT/weights`` (``MMUNIRGBIR_SHARED``'s layout): one short run first
+   measures the speed, then as many seeds of both as the budget leaves at
+   ``--iters`` (twice the CPU recipe's schedule by default).
 
 ``--dry-run`` runs the same code on the CPU at a tiny size (64x96, batch 1,
 one step, runs of one iteration tested on 4 clean pairs), so that the
@@ -205,10 +206,10 @@ def speed(args) -> Dict:
 
 
 def _check_run(config: str, variant: str, iters: int, work_dir: str,
-               conditions: List[str], env: dict,
-               options: List[str]) -> subprocess.Popen:
+               conditions: List[str], env: dict, options: List[str],
+               seed: int = 0) -> subprocess.Popen:
     cmd = [sys.executable, f'{LAB}/tools/generalisation_check.py', config,
-           '--variants', variant, '--seeds', '0', '--iters', str(iters),
+           '--variants', variant, '--seeds', str(seed), '--iters', str(iters),
            '--work-dir', work_dir, '--conditions', *conditions]
     if options:
         cmd += ['--cfg-options', *options]
@@ -251,29 +252,37 @@ def msrs_runs(args, deadline: float) -> Dict:
         eval_s = max(probe_s - 100 * per_iter, 0)
         out['probe'] = dict(seconds=round(probe_s, 1),
                             seconds_per_iter=per_iter)
-    # the runs share the device: assume it serialises them, and leave the
-    # evaluation of every condition and a margin of a tenth
-    left = deadline - time.time()
-    n = len(MSRS_RUNS)
-    iters = int((0.9 * left - eval_s * len(conditions)) / (per_iter * n))
-    iters = 1 if args.dry_run else min(iters, args.max_iters)
-    out['iters'] = iters
+    # the runs share the device: assume it serialises them; a tenth of the
+    # time left is a margin. As many seeds of every model as fit at
+    # --iters; if not even one, fewer iterations.
+    left = 0.9 * (deadline - time.time())
+    run_eval = eval_s * len(conditions)
+    iters = args.iters
+    seeds = int(left // (len(MSRS_RUNS) * (iters * per_iter + run_eval)))
+    if seeds < 1:
+        iters = int((left / len(MSRS_RUNS) - run_eval) / per_iter)
+        seeds = 1
+    if args.dry_run:
+        iters, seeds = 1, 1
+    seeds = min(seeds, args.max_seeds)
+    out.update(iters=iters, seeds=seeds)
     if iters < 50 and not args.dry_run:
         out['skipped'] = f'{left:.0f} s left: too little for a run'
         return out
     procs = []
-    for name, config, variant in MSRS_RUNS:
-        run_dir = osp.join(work, name)
-        os.makedirs(run_dir, exist_ok=True)
-        procs.append((name, run_dir, variant,
-                      _check_run(config, variant, iters, run_dir, conditions,
-                                 env, options)))
-    for name, run_dir, variant, proc in procs:
+    for seed in range(seeds):
+        for name, config, variant in MSRS_RUNS:
+            run_dir = osp.join(work, f'{name}_seed{seed}')
+            os.makedirs(run_dir, exist_ok=True)
+            procs.append((name, run_dir, _check_run(
+                config, variant, iters, run_dir, conditions, env, options,
+                seed)))
+    for name, run_dir, proc in procs:
         code = proc.wait()
         results = osp.join(run_dir, 'results.jsonl')
-        out[name] = dict(returncode=code, results=[
+        out.setdefault(name, []).append(dict(returncode=code, results=[
             json.loads(line) for line in open(results)
-        ] if osp.isfile(results) else None)
+        ] if osp.isfile(results) else None))
     return out
 
 
@@ -288,7 +297,10 @@ def main(argv=None) -> int:
         help='folder with data/msrs_dev and weights/ (../shared layout)')
     parser.add_argument('--budget-s', type=float, default=420,
                         help='seconds for the whole check')
-    parser.add_argument('--max-iters', type=int, default=3000)
+    parser.add_argument('--iters', type=int, default=1800,
+                        help='iterations of a msrs_dev run (the CPU recipe: '
+                        '900)')
+    parser.add_argument('--max-seeds', type=int, default=4)
     parser.add_argument('--only', nargs='+', choices=STEPS, default=STEPS,
                         help='run these steps only')
     args = parser.parse_args(argv)
