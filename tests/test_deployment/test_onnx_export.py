@@ -162,14 +162,13 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
 @pytest.mark.parametrize('kwargs', [
     dict(vit_input='ir'),
     dict(vit_input='both'),
-    dict(vit_input='both', ir_stream_downsample=2),
     dict(vit_input='both',
          mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
                       alignment_cfg=dict(max_displacement=2, min_shift=0)))
 ])
 def test_backbone_fusion_options_export(kwargs, tmp_path):
-    """The ViT on IR, on both images as two gated streams (the IR one
-    coarser), or the IR alignment step (which also moves the ViT's IR image): each exports with
+    """The ViT on IR, on both images as two gated streams, or the IR
+    alignment step (which also moves the ViT's IR image): each exports with
     the same two inputs and matches PyTorch in ONNX Runtime."""
     model = _TinyBackbone(**kwargs).eval()
     for fusion in model.backbone.stream_fusions:  # not the mean: a real gate

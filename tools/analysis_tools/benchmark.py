@@ -39,10 +39,6 @@ TIME_PAIRS = {
     # what the frozen ViT sees (vit_input) against the paper's RGB
     **{f'vit_input_{v}_over_rgb': ((dict(vit_input=v), 'forward'),
                                    ({}, 'forward')) for v in ('ir', 'both')},
-    # the two streams with the IR one on the 2x average-pooled image
-    'ir_stream_downsample_2_over_rgb': (
-        (dict(vit_input='both', ir_stream_downsample=2), 'forward'),
-        ({}, 'forward')),
 }
 
 
