@@ -124,12 +124,13 @@ def parity(args) -> Dict:
 
     def detector(model, x, rois):
         with torch.no_grad():
-            feats = model.extract_feat(x)
+            maps = model.backbone(x)
+            feats = model.neck(maps)  # what extract_feat computes
             scores, deltas = model.rpn_head(feats)
             roi_feats = model.roi_head.bbox_roi_extractor(
                 feats[:model.roi_head.bbox_roi_extractor.num_inputs], rois)
             cls, reg = model.roi_head.bbox_head(roi_feats)
-        return dict(backbone=model.backbone(x)[0], rpn_scores=scores[0],
+        return dict(backbone=maps[0], rpn_scores=scores[0],
                     rpn_deltas=deltas[0], roi_cls=cls, roi_reg=reg)
 
     cpu = detector(det, x, rois)
@@ -213,9 +214,10 @@ def _check_run(config: str, variant: str, iters: int, work_dir: str,
            '--work-dir', work_dir, '--conditions', *conditions]
     if options:
         cmd += ['--cfg-options', *options]
-    log = open(osp.join(work_dir, f'{variant}.log'), 'w')
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    with open(osp.join(work_dir, f'{variant}.log'), 'w') as log:
+        # the child keeps its own copy of the file descriptor
+        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
 
 
 def _seconds_per_iter(log_file: str) -> float:
