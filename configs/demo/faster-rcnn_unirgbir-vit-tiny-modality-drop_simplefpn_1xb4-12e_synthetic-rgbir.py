@@ -4,7 +4,7 @@
 # tools/analysis_tools/robustness_test.py).
 _base_ = ['./faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_synthetic-rgbir.py']
 
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 train_dataloader = dict(
-    dataset=dict(pipeline=unirgbir.with_modality_drop(_base_.train_pipeline)))
+    dataset=dict(pipeline=parts.with_modality_drop(_base_.train_pipeline)))

@@ -5,8 +5,8 @@
 # moved back into register (image-gradient alignment, nothing trained).
 # The paper's configuration: cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_llvip.py.
 _base_ = ['./cascade-rcnn_unirgbir-vit-b_simplefpn_16xb4-lsj-100e_llvip.py']
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
-model = unirgbir.RECOMMENDED_DET_MODEL
-train_pipeline = unirgbir.with_exposure_augmentation(_base_.train_pipeline)
+model = parts.RECOMMENDED_DET_MODEL
+train_pipeline = parts.with_exposure_augmentation(_base_.train_pipeline)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -4,6 +4,6 @@ _base_ = [
     '../_base_/datasets/llvip_rgbir.py',
     '../_base_/schedules/adamw_lsj-100e.py', '../_base_/det_runtime.py'
 ]
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
-model = unirgbir.cascade_num_classes(_base_.model, _base_.num_classes)
+model = parts.cascade_num_classes(_base_.model, _base_.num_classes)

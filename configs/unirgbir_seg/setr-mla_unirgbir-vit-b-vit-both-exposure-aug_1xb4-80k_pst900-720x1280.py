@@ -4,8 +4,8 @@
 # leans on IR when the RGB camera fails.
 # The paper's configuration: setr-mla_unirgbir-vit-b_1xb4-80k_pst900-720x1280.py.
 _base_ = ['./setr-mla_unirgbir-vit-b_1xb4-80k_pst900-720x1280.py']
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(backbone=dict(vit_input='both'))
-train_pipeline = unirgbir.with_exposure_augmentation(_base_.train_pipeline)
+train_pipeline = parts.with_exposure_augmentation(_base_.train_pipeline)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

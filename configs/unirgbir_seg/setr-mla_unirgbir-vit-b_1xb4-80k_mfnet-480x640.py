@@ -6,6 +6,6 @@ _base_ = [
     '../_base_/datasets/mfnet_rgbir-480x640.py', '../_base_/seg_runtime.py',
     'mmseg::_base_/schedules/schedule_80k.py'
 ]
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
-model = unirgbir.setr_mla_for_dataset(_base_)
+model = parts.setr_mla_for_dataset(_base_)

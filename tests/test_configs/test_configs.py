@@ -1,5 +1,6 @@
 # Copyright (c) mmunirgbir contributors. All rights reserved.
 """Every config parses, builds, and trains one iteration on tiny data."""
+import ast
 import copy
 import glob
 import hashlib
@@ -37,6 +38,25 @@ DET_CONFIGS = [c for c in CONFIGS if c not in SEG_CONFIGS]
 
 def test_configs_found():
     assert len(CONFIGS) >= 10
+
+
+def test_config_files_hold_no_import_statement():
+    """mmengine reads a file with an import statement of a non-standard
+    module (or, in a virtual environment, of any module outside
+    ``mmengine.config``) in the new style, and a ``_base_`` file with one
+    only when ``_base_`` comes first in its walk. Without any, every config
+    file and base is read in the ``_base_`` style, whatever its order."""
+    files = sorted(
+        p for pattern in (('configs', '**', '*.py'),
+                          ('projects', '*', 'configs', '*.py'))
+        for p in glob.glob(osp.join(REPO, *pattern), recursive=True))
+    assert len(files) > len(CONFIGS)  # the bases too
+    for path in files:
+        tree = ast.parse(open(path).read(), path)
+        imports = [n.lineno for n in ast.walk(tree)
+                   if isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert not imports, f'{path}: import statement(s) at line {imports}'
+        assert not Config._is_lazy_import(path), path
 
 
 def test_class_counts_live_in_dataset_files():

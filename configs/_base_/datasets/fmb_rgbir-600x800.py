@@ -10,11 +10,11 @@ class_weight = None  # plain cross-entropy
 data_prefix = dict(
     img_path='Visible', ir_path='Infrared', seg_map_path='Label')
 
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 # MFNet's pipelines at this resolution
-train_pipeline, test_pipeline = unirgbir.seg_pipelines_at(_base_, (800, 600))
-train_dataloader, val_dataloader = unirgbir.split_folder_loaders(
+train_pipeline, test_pipeline = parts.seg_pipelines_at(_base_, (800, 600))
+train_dataloader, val_dataloader = parts.split_folder_loaders(
     dict(type=dataset_type, data_prefix=data_prefix), data_root,
     train_pipeline, test_pipeline)
 test_dataloader = val_dataloader

@@ -8,11 +8,11 @@ num_classes = 5
 class_weight = [1.4537, 44.2457, 31.6650, 46.4071, 30.1391]  # ENet weights
 data_prefix = dict(img_path='rgb', ir_path='thermal', seg_map_path='labels')
 
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 # MFNet's pipelines at this resolution
-train_pipeline, test_pipeline = unirgbir.seg_pipelines_at(_base_, (1280, 720))
-train_dataloader, val_dataloader = unirgbir.split_folder_loaders(
+train_pipeline, test_pipeline = parts.seg_pipelines_at(_base_, (1280, 720))
+train_dataloader, val_dataloader = parts.split_folder_loaders(
     dict(type=dataset_type, data_prefix=data_prefix), data_root,
     train_pipeline, test_pipeline)
 test_dataloader = val_dataloader

@@ -4,12 +4,12 @@ _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
 # config (imported after `_base_`, so that mmengine reads this file as an
 # old-style config)
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(
-    **unirgbir.two_stage_parts,
+    **parts.two_stage_parts,
     roi_head=dict(
         bbox_head=dict(
             type='Shared4Conv1FCBBoxHead',
             conv_out_channels=256,
-            norm_cfg=unirgbir.ln2d_cfg)))
+            norm_cfg=parts.ln2d_cfg)))

@@ -6,13 +6,13 @@ _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
 # config (imported after `_base_`, so that mmengine reads this file as an
 # old-style config)
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(
     data_preprocessor=dict(
         type='RGBIRDetDataPreprocessor',
-        mean=unirgbir.rgbir_mean,
-        std=unirgbir.rgbir_std,
+        mean=parts.rgbir_mean,
+        std=parts.rgbir_std,
         bgr_to_rgb=True,
         pad_size_divisor=32),
     backbone=dict(

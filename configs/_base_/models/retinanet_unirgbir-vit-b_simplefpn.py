@@ -4,12 +4,12 @@ _base_ = 'mmdet::_base_/models/retinanet_r50_fpn.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
 # config (imported after `_base_`, so that mmengine reads this file as an
 # old-style config)
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(
     data_preprocessor=dict(
-        _delete_=True, **unirgbir.det_data_preprocessor),
-    backbone=dict(_delete_=True, **unirgbir.det_backbone),
+        _delete_=True, **parts.det_data_preprocessor),
+    backbone=dict(_delete_=True, **parts.det_backbone),
     neck=dict(
         _delete_=True,
-        **dict(unirgbir.simple_fpn, scale_factors=(2.0, 1.0, 0.5))))
+        **dict(parts.simple_fpn, scale_factors=(2.0, 1.0, 0.5))))

@@ -8,11 +8,11 @@ _base_ = 'mmseg::_base_/models/setr_mla.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
 # config (imported after `_base_`, so that mmengine reads this file as an
 # old-style config)
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
-    **unirgbir.setr_mla_parts,
+    **parts.setr_mla_parts,
     decode_head=dict(
         norm_cfg=norm_cfg,
         loss_decode=dict(type='WeightedCrossEntropyLoss')),

@@ -6,7 +6,7 @@ _base_ = 'mmseg::_base_/models/setr_mla.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
 # config (imported after `_base_`, so that mmengine reads this file as an
 # old-style config)
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 # (mmengine keeps names that start with __ out of the config)
@@ -17,7 +17,7 @@ __losses = [
 ]
 __saliency = dict(num_classes=2, out_channels=1, threshold=0.5)
 model = dict(
-    **unirgbir.setr_mla_parts,
+    **parts.setr_mla_parts,
     decode_head=dict(
         norm_cfg=norm_cfg, loss_decode=__losses, **__saliency),
     auxiliary_head=[

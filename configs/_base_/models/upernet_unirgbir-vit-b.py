@@ -4,11 +4,11 @@ _base_ = 'mmseg::_base_/models/upernet_vit-b16_ln_mln.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
 # config (imported after `_base_`, so that mmengine reads this file as an
 # old-style config)
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(
     data_preprocessor=dict(
-        _delete_=True, **unirgbir.seg_data_preprocessor),
+        _delete_=True, **parts.seg_data_preprocessor),
     pretrained=None,
-    backbone=dict(_delete_=True, **unirgbir.seg_backbone),
+    backbone=dict(_delete_=True, **parts.seg_backbone),
     test_cfg=dict(mode='whole'))

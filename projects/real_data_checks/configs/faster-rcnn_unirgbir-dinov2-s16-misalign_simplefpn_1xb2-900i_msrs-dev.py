@@ -4,7 +4,7 @@
 # object really is.
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16_simplefpn_1xb2-900i_msrs-dev.py']
 
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
-train_pipeline = unirgbir.with_misalignment(_base_.train_pipeline, 40)
+train_pipeline = parts.with_misalignment(_base_.train_pipeline, 40)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -5,7 +5,7 @@
 # input px or more are moved back into register (projects/real_data_checks/reports/robustness.md).
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16-vit-both-exposure-aug-modality-drop_simplefpn_1xb2-900i_msrs-dev.py']
 
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(backbone=dict(mfp_cfg=dict(
-    alignment_cfg=unirgbir.INFERENCE_ALIGNMENT)))
+    alignment_cfg=parts.INFERENCE_ALIGNMENT)))

@@ -5,9 +5,9 @@
 # --cfg-options train_dataloader.dataset.pipeline.3.rgb_prob=0.15).
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16-vit-both-exposure-aug_simplefpn_1xb2-900i_msrs-dev.py']
 
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 # after loading and exposure augmentation, before the geometric transforms
-train_pipeline = unirgbir.with_modality_drop(
-    _base_.train_pipeline, at=3, **unirgbir.RECOMMENDED_MODALITY_DROP)
+train_pipeline = parts.with_modality_drop(
+    _base_.train_pipeline, at=3, **parts.RECOMMENDED_MODALITY_DROP)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,7 +1,7 @@
 # The ViT on IR (RGB through the adapter), trained with RGB exposure
 # augmentation.
 _base_ = ['./faster-rcnn_unirgbir-dinov2-s16-vit-ir_simplefpn_1xb2-900i_msrs-dev.py']
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
-train_pipeline = unirgbir.with_exposure_augmentation(_base_.train_pipeline)
+train_pipeline = parts.with_exposure_augmentation(_base_.train_pipeline)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

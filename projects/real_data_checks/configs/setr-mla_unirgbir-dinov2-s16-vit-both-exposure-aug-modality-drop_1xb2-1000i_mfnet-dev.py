@@ -3,9 +3,9 @@
 # lose RGB, 15 % IR), one checkpoint for RGB+IR, IR only and RGB only.
 _base_ = ['./setr-mla_unirgbir-dinov2-s16-vit-both-exposure-aug_1xb2-1000i_mfnet-dev.py']
 
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 # after loading and exposure augmentation, before the geometric transforms
-train_pipeline = unirgbir.with_modality_drop(
-    _base_.train_pipeline, at=3, **unirgbir.RECOMMENDED_MODALITY_DROP)
+train_pipeline = parts.with_modality_drop(
+    _base_.train_pipeline, at=3, **parts.RECOMMENDED_MODALITY_DROP)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -11,7 +11,7 @@ _base_ = [
     '../../../configs/_base_/datasets/mfnet_rgbir-480x640.py',
     '../../../configs/_base_/seg_runtime.py'
 ]
-import mmunirgbir.configs._base_.unirgbir_vit_b as unirgbir  # noqa: E402
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 shared = '{{$MMUNIRGBIR_SHARED:../shared}}'
 data_root = shared + '/data/mfnet_dev/'
@@ -50,7 +50,7 @@ model = dict(
     ])
 
 # MFNet's pipelines at 320x240
-train_pipeline, test_pipeline = unirgbir.seg_pipelines_at(_base_, (320, 240))
+train_pipeline, test_pipeline = parts.seg_pipelines_at(_base_, (320, 240))
 loader = dict(num_workers=0, persistent_workers=False)
 dataset = dict(data_root=data_root)
 train_dataloader = dict(
