@@ -10,8 +10,6 @@ from .onnx_export import (export_onnx, max_difference, onnxruntime_session,
                           run_onnxruntime, unmatched_detections)
 from .onnx_nms import exportable_batched_nms, per_image_nms
 from .onnx_roi_align import exportable_roi_align, multi_level_roi_features
-from .openvino_features import (OpenVINOFeatures, PerShapeCompiledModel,
-                                compile_openvino)
 from .pipeline_resize import config_test_resize
 from .raw_input import RawRGBIRInput
 from .rgbir_exportable import RGBIRExportable
@@ -23,7 +21,5 @@ __all__ = [
     'run_onnxruntime', 'unmatched_detections',
     'exportable_batched_nms', 'per_image_nms', 'exportable_roi_align',
     'multi_level_roi_features', 'config_test_resize', 'RawRGBIRInput',
-    'OpenVINOFeatures', 'PerShapeCompiledModel', 'compile_openvino',
-    'calibration_batches',
-    'quantize_int8'
+    'calibration_batches', 'quantize_int8'
 ]

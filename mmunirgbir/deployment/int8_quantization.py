@@ -2,7 +2,7 @@
 """Post-training INT8 quantisation of an exported graph with NNCF, calibrated
 on real pairs of a config's data set."""
 import copy
-from typing import List
+from typing import Dict, List
 
 import numpy as np
 import torch
@@ -10,7 +10,31 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 
-from .openvino_features import graph_feed, input_dtype
+
+def graph_feed(inputs: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
+               dtype=np.float32) -> Dict[str, np.ndarray]:
+    """The inputs of an exported graph that give back ``inputs``, the
+    normalised (B, 6, H, W) batch of an RGB-IR data preprocessor (its padding
+    included: zeros there are the mean pixel): raw 0-255 ``rgb``
+    (B, 3, H, W) in RGB order and grey ``ir`` (B, 1, H, W), as ``dtype``
+    (uint8 rounded)."""
+    raw = inputs.detach().float().cpu() * std.view(1, 6, 1, 1) + mean.view(
+        1, 6, 1, 1)
+    feed = dict(rgb=raw[:, :3].numpy(), ir=raw[:, 3:4].numpy())
+    if np.dtype(dtype) == np.uint8:
+        return {k: np.clip(np.rint(v), 0, 255).astype(np.uint8)
+                for k, v in feed.items()}
+    return {k: v.astype(dtype) for k, v in feed.items()}
+
+
+def input_dtype(model) -> type:
+    """numpy dtype of the ``rgb`` input of an OpenVINO (compiled) model."""
+    inputs = {i.get_any_name(): i for i in model.inputs}
+    if set(inputs) != {'rgb', 'ir'}:
+        raise ValueError(f'the graph takes {sorted(inputs)}; a graph of '
+                         'pytorch2onnx.py takes rgb and ir')
+    return np.uint8 if inputs['rgb'].get_element_type().to_dtype(
+    ) == np.uint8 else np.float32
 
 
 def calibration_batches(cfg: Config, num: int,

@@ -11,12 +11,15 @@ from mmengine.config import Config
 from mmunirgbir.apis import UniRGBIRInferencer
 from mmunirgbir.deployment import build_exportable, export_onnx
 from mmunirgbir.deployment.int8_quantization import calibration_batches
-from mmunirgbir.deployment.openvino_features import (OpenVINOFeatures,
-                                                     PerShapeCompiledModel,
-                                                     compile_openvino)
 from mmunirgbir.testing import make_synthetic_detection_set
 
 from ..conftest import REPO, load_tool, write_random_checkpoint
+
+#: the OpenVINO runtime of tools/deployment/quantize.py
+openvino_features = load_tool('deployment/openvino_features.py')
+OpenVINOFeatures = openvino_features.OpenVINOFeatures
+PerShapeCompiledModel = openvino_features.PerShapeCompiledModel
+compile_openvino = openvino_features.compile_openvino
 
 DEMO = REPO / ('configs/demo/'
                'faster-rcnn_unirgbir-vit-tiny_simplefpn_1xb4-12e_'

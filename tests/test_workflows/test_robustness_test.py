@@ -59,8 +59,8 @@ def test_shift_curve_and_plot_of_several_runs(tmp_path):
     import json
     import subprocess
     import sys
-    from mmunirgbir.visualization.shift_curves import (plot_shift_curves,
-                                                       shift_curve)
+    tool = load_tool('analysis_tools/robustness_test.py')
+    plot_shift_curves, shift_curve = tool.plot_shift_curves, tool.shift_curve
     plain = {'clean': {'m': 0.8}, 'ir_shift_8': {'m': 0.4},
              'ir_shift_-8': {'m': 0.2}, 'ir_shift_0_16': {'m': 0.1},
              'rgb_missing': {'m': 0.5}}

@@ -25,6 +25,7 @@ import argparse
 import json
 import os.path as osp
 import statistics
+import sys
 import tempfile
 import time
 import warnings
@@ -88,9 +89,10 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
     import onnxruntime as ort
     import openvino as ov
 
-    from mmunirgbir.deployment import (PerShapeCompiledModel,
-                                       compile_openvino, export_onnx,
-                                       quantize_int8)
+    from mmunirgbir.deployment import export_onnx, quantize_int8
+    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(
+        osp.abspath(__file__))), 'deployment'))
+    from openvino_features import PerShapeCompiledModel, compile_openvino
     model = _Backbone(size_overrides).eval()
     g = torch.Generator().manual_seed(0)
     rgb = torch.randint(0, 256, (1, 3, *size), generator=g,

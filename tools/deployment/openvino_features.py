@@ -8,6 +8,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from mmunirgbir.deployment.int8_quantization import graph_feed, input_dtype
+
 #: OpenVINO ``INFERENCE_PRECISION_HINT`` of each precision: an INT8 graph
 #: runs its remaining (not quantised) operations in fp32, or in bf16
 PRECISION_HINTS = {
@@ -98,32 +100,6 @@ class PerShapeCompiledModel:
 
     def __call__(self, inputs: Dict[str, np.ndarray]):
         return self.compiled_for(inputs)(inputs)
-
-
-def graph_feed(inputs: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
-               dtype=np.float32) -> Dict[str, np.ndarray]:
-    """The inputs of an exported graph that give back ``inputs``, the
-    normalised (B, 6, H, W) batch of an RGB-IR data preprocessor (its padding
-    included: zeros there are the mean pixel): raw 0-255 ``rgb``
-    (B, 3, H, W) in RGB order and grey ``ir`` (B, 1, H, W), as ``dtype``
-    (uint8 rounded)."""
-    raw = inputs.detach().float().cpu() * std.view(1, 6, 1, 1) + mean.view(
-        1, 6, 1, 1)
-    feed = dict(rgb=raw[:, :3].numpy(), ir=raw[:, 3:4].numpy())
-    if np.dtype(dtype) == np.uint8:
-        return {k: np.clip(np.rint(v), 0, 255).astype(np.uint8)
-                for k, v in feed.items()}
-    return {k: v.astype(dtype) for k, v in feed.items()}
-
-
-def input_dtype(model) -> type:
-    """numpy dtype of the ``rgb`` input of an OpenVINO (compiled) model."""
-    inputs = {i.get_any_name(): i for i in model.inputs}
-    if set(inputs) != {'rgb', 'ir'}:
-        raise ValueError(f'the graph takes {sorted(inputs)}; a graph of '
-                         'pytorch2onnx.py takes rgb and ir')
-    return np.uint8 if inputs['rgb'].get_element_type().to_dtype(
-    ) == np.uint8 else np.float32
 
 
 class OpenVINOFeatures(nn.Module):

@@ -41,15 +41,15 @@ from mmengine.runner import Runner
 
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
 from mmunirgbir.deployment.int8_quantization import (calibration_batches,
+                                                     graph_feed, input_dtype,
                                                      quantize_int8)
-from mmunirgbir.deployment.openvino_features import (OpenVINOFeatures,
-                                                     PerShapeCompiledModel,
-                                                     compile_openvino,
-                                                     graph_feed, input_dtype)
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..',
-                            'analysis_tools'))
+TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path[:0] = [osp.join(TOOLS, 'deployment'),
+                osp.join(TOOLS, 'analysis_tools')]
 from benchmark_deploy import times_in_turn  # noqa: E402
+from openvino_features import (OpenVINOFeatures,  # noqa: E402
+                               PerShapeCompiledModel, compile_openvino)
 
 
 def parse_args():

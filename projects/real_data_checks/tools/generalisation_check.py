@@ -40,6 +40,7 @@ import os
 import os.path as osp
 import random
 import statistics
+import sys
 import time
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence
@@ -54,8 +55,10 @@ from mmunirgbir.evaluation.metrics.image_groups import (  # noqa: E501
     compile_groups, image_groups)
 from mmunirgbir.evaluation import condition_transforms, with_condition
 from mmunirgbir.utils.config_walk import visit_dicts
-from mmunirgbir.visualization.shift_curves import plot_shift_curves
 
+#: the repository root
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 VARIANTS = ('fused', 'rgb', 'ir')
 #: the conditions of the fusion issue, clean first
 CONDITIONS = ('clean', 'rgb_low_light', 'rgb_over_exposed', 'ir_noise',
@@ -441,6 +444,9 @@ def main() -> None:
                 }
                 if not curves:
                     raise ValueError('no ir_shift_<k> results to plot')
+                # the plot of tools/analysis_tools/robustness_test.py
+                sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+                from robustness_test import plot_shift_curves
                 plot_shift_curves(curves, metric, args.plot)
         else:
             if not args.config:
