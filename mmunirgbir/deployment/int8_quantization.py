@@ -81,8 +81,7 @@ def quantize_int8(model, batches: List[torch.Tensor], mean, std):
     Constants are folded first (on a copy of ``model``): the exporter leaves
     a batch norm folded into a convolution as a product of two constants on
     the weight path, and NNCF only quantises a weight that is one constant
-    (those convolutions then ran in fp32, 15 % of the fit-check detector's
-    INT8 time).
+    (those convolutions would stay in fp32).
 
     Returns:
         openvino.Model: The quantised model.
