@@ -4,8 +4,7 @@
 # Configs set the class count of their data.
 _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
-# config (imported after `_base_`, so that mmengine reads this file as an
-# old-style config)
+# config (a call, not an import statement: docs/configs.md)
 parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(

@@ -2,8 +2,7 @@
 # feature pyramid gives strides 8-128 as RetinaNet's anchors expect.
 _base_ = 'mmdet::_base_/models/retinanet_r50_fpn.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
-# config (imported after `_base_`, so that mmengine reads this file as an
-# old-style config)
+# config (a call, not an import statement: docs/configs.md)
 parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 model = dict(

@@ -4,8 +4,7 @@
 # SSIM (window 11).
 _base_ = 'mmseg::_base_/models/setr_mla.py'
 # the shared UniRGB-IR parts: a module, which mmengine keeps out of the
-# config (imported after `_base_`, so that mmengine reads this file as an
-# old-style config)
+# config (a call, not an import statement: docs/configs.md)
 parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)

@@ -4,11 +4,13 @@ share: a frozen ViT-B/16 (timm) with the MFP/SFI adapter, the RGB / IR
 normalisation, the 6-channel data preprocessors and ViTDet's simple feature
 pyramid.
 
-A model base imports this module (``import ... as unirgbir``) and builds its
-``model`` from these dicts; leaves use its functions and settings for their
-data set's heads and the recommended fusion mode. mmengine drops modules
-from a config, so none of these names becomes a setting of the configs that
-inherit the base.
+A config file reaches this module with ``parts = __import__(
+'mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])`` (a call, not
+an import statement, so that mmengine reads the file in the ``_base_``
+style): model bases build their ``model`` from these dicts, and leaves use
+its functions and settings for their data set's heads and the recommended
+fusion mode. mmengine drops modules from a config, so none of these names
+becomes a setting of the configs that inherit the base.
 """
 #: ImageNet statistics for RGB; ImageNet grey-level statistics for IR
 rgbir_mean = [123.675, 116.28, 103.53, 114.495, 114.495, 114.495]
