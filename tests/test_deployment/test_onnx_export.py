@@ -162,6 +162,7 @@ def test_backbone_dynamic_sizes_onnxruntime_and_openvino(tmp_path):
 @pytest.mark.parametrize('kwargs', [
     dict(vit_input='ir'),
     dict(vit_input='both'),
+    dict(vit_input='both', rgb_stream_downsample=2),
     dict(vit_input='both',
          mfp_cfg=dict(stem_channels=16, pyramid_channels=(16, 32, 32),
                       alignment_cfg=dict(max_displacement=2, min_shift=0)))

@@ -39,6 +39,10 @@ TIME_PAIRS = {
     # what the frozen ViT sees (vit_input) against the paper's RGB
     **{f'vit_input_{v}_over_rgb': ((dict(vit_input=v), 'forward'),
                                    ({}, 'forward')) for v in ('ir', 'both')},
+    # the two streams with the RGB one on the 2x average-pooled image
+    'rgb_stream_downsample_2_over_rgb': (
+        (dict(vit_input='both', rgb_stream_downsample=2), 'forward'),
+        ({}, 'forward')),
 }
 
 

@@ -101,6 +101,13 @@ class UniRGBIRViT(BaseModule):
             is moved by the shift the pool estimated, so that its tokens
             and the RGB stream's describe the same places.
             Defaults to 'rgb'.
+        rgb_stream_downsample (int): With ``vit_input='both'``, the RGB
+            stream runs on the RGB image average-pooled by this factor (2: a
+            quarter of its tokens; the IR stream keeps the input size). Its
+            token grid reads the feature pool at the places it covers, and
+            its output maps are upsampled by the factor (bilinear) onto the
+            IR stream's grid before the fusion. 1 runs both streams at the
+            input size. Defaults to 1.
         pad_to_patch (bool): Zero-pad inputs whose size is not a multiple of
             the patch size (bottom/right); otherwise raise. Defaults to True.
         drop_path_rate (float): Stochastic depth of the ViT. Defaults to 0.
@@ -132,6 +139,7 @@ class UniRGBIRViT(BaseModule):
                  final_norm: bool = False,
                  modality: str = 'rgbir',
                  vit_input: str = 'rgb',
+                 rgb_stream_downsample: int = 1,
                  pad_to_patch: bool = True,
                  drop_path_rate: float = 0.,
                  mfp_cfg: Optional[dict] = None,
@@ -158,8 +166,17 @@ class UniRGBIRViT(BaseModule):
             raise ValueError(
                 f"vit_input='both' needs modality='rgbir' (a {modality!r} "
                 'model has one image: use the default vit_input)')
+        if not (isinstance(rgb_stream_downsample, int)
+                and rgb_stream_downsample >= 1):
+            raise ValueError('rgb_stream_downsample must be an integer >= 1, '
+                             f'got {rgb_stream_downsample!r}')
+        if rgb_stream_downsample > 1 and vit_input != 'both':
+            raise ValueError(
+                f'rgb_stream_downsample={rgb_stream_downsample} needs '
+                f"vit_input='both' (the RGB stream), got {vit_input!r}")
         self.modality = modality
         self.vit_input = vit_input
+        self.rgb_stream_downsample = rgb_stream_downsample
         self.freeze_vit = freeze_vit
         self.with_cp = with_cp
         self.pad_to_patch = pad_to_patch
@@ -277,13 +294,21 @@ class UniRGBIRViT(BaseModule):
                 f'0-2 and IR (3 channels) in 3-5, got shape {tuple(x.shape)}')
         h, w = x.shape[-2:]
         p = self.patch_size
-        if torch.compiler.is_exporting() and self.pad_to_patch:
+        if not self.pad_to_patch:
+            if not torch.compiler.is_exporting() and (h % p or w % p):
+                raise ValueError(f'input size {h}x{w} is not a multiple of '
+                                 f'the patch size {p} (set pad_to_patch=True)')
+            return x
+        return self._pad_to_patch(x)
+
+    def _pad_to_patch(self, x: torch.Tensor) -> torch.Tensor:
+        """Zero-pad the bottom and right to a multiple of the patch size."""
+        h, w = x.shape[-2:]
+        p = self.patch_size
+        if torch.compiler.is_exporting():
             # symbolic sizes (ONNX export): pad without a data-dependent test
             return F.pad(x, (0, (p - w % p) % p, 0, (p - h % p) % p))
         if h % p or w % p:
-            if not self.pad_to_patch:
-                raise ValueError(f'input size {h}x{w} is not a multiple of the '
-                                 f'patch size {p} (set pad_to_patch=True)')
             x = F.pad(x, (0, (-w) % p, 0, (-h) % p))
         return x
 
@@ -353,13 +378,16 @@ class UniRGBIRViT(BaseModule):
         return x.transpose(1, 2).reshape(x.shape[0], -1, *hw).contiguous()
 
     @staticmethod
-    def _reference_points(hw: Tuple[int, int],
-                          like: torch.Tensor) -> torch.Tensor:
-        h, w = hw
+    def _reference_points(hw: Tuple[int, int], like: torch.Tensor,
+                          frame_hw: Tuple[int, int],
+                          stride: int = 1) -> torch.Tensor:
+        """Token centres in the pool's normalised frame: ``frame_hw`` tokens
+        span it, each token of this grid spans ``stride`` of them."""
+        (h, w), (fh, fw) = hw, frame_hw
         ys = (torch.arange(h, device=like.device, dtype=torch.float32) +
-              0.5) / h
+              0.5) * stride / fh
         xs = (torch.arange(w, device=like.device, dtype=torch.float32) +
-              0.5) / w
+              0.5) * stride / fw
         yy, xx = torch.meshgrid(ys, xs, indexing='ij')
         return torch.stack([xx, yy], -1).view(1, h * w, 2)
 
@@ -387,42 +415,72 @@ class UniRGBIRViT(BaseModule):
         pool = self.mfp(rgb, ir)
         if self.vit_input != 'rgb' and pool.ir_shift is not None:
             ir = sample_displaced(ir, pool.ir_shift.to(ir.dtype))
-        if self.vit_input == 'both':
-            pool = pool.repeat(2)
-        tokens, hw, rope = self._embed(self._vit_image(rgb, ir))
-        ref = self._reference_points(hw, tokens)
+        images = self._vit_images(rgb, ir)
+        if len(images) == 1 and self.vit_input == 'both':
+            pool = pool.repeat(2)  # one batch of the two streams
+        p = self.patch_size
+        frame = (rgb.shape[-2] // p, rgb.shape[-1] // p)
+        return self._fuse_streams([
+            self._run_stream(image, pool, frame, stride)
+            for image, stride in zip(images, (self.rgb_stream_downsample, 1))
+        ])
+
+    def _run_stream(self, image: torch.Tensor, pool=None,
+                    frame_hw: Optional[Tuple[int, int]] = None,
+                    stride: int = 1) -> List[torch.Tensor]:
+        """The output maps of the ViT on one image, injected from ``pool``
+        before every stage (None: the ViT alone). The pool's frame is
+        ``frame_hw`` tokens; each of this image's tokens spans ``stride`` of
+        them."""
+        tokens, hw, rope = self._embed(image)
         npfx = self.num_prefix_tokens
+        if pool is not None:
+            ref = self._reference_points(hw, tokens, frame_hw, stride)
         outs, injected = [], None
-        for stage, injector in enumerate(self.injectors):
-            patches = tokens[:, npfx:]
-            a = injector(patches, ref, pool)
-            injected = a if injected is None else self.gates[stage - 1](
-                a, injected)
-            if npfx:  # the prefix tokens (class, registers) stay as they are
-                tokens = torch.cat([tokens[:, :npfx], patches + injected], 1)
-            else:
-                tokens = patches + injected
+        for stage in range(len(self.stage_blocks)):
+            if pool is not None:
+                patches = tokens[:, npfx:]
+                a = self.injectors[stage](patches, ref, pool)
+                injected = a if injected is None else self.gates[stage - 1](
+                    a, injected)
+                if npfx:  # prefix tokens (class, registers) stay as they are
+                    tokens = torch.cat([tokens[:, :npfx], patches + injected],
+                                       1)
+                else:
+                    tokens = patches + injected
             tokens = self._run_stage(stage, tokens, hw, rope)
             if stage in self.out_indices:
                 outs.append(self._to_map(tokens, hw, stage))
-        return self._fuse_streams(outs)
+        return outs
 
-    def _vit_image(self, rgb: torch.Tensor, ir: torch.Tensor) -> torch.Tensor:
-        """What the ViT runs: one image, or both as a batch of two."""
-        if self.vit_input == 'both':
-            return torch.cat([rgb, ir])
-        return ir if self.vit_input == 'ir' else rgb
+    def _vit_images(self, rgb: torch.Tensor,
+                    ir: torch.Tensor) -> List[torch.Tensor]:
+        """What the ViT runs, one entry per token sequence: one image, both
+        as one batch of two, or the pooled RGB and the IR image."""
+        if self.vit_input != 'both':
+            return [ir if self.vit_input == 'ir' else rgb]
+        k = self.rgb_stream_downsample
+        if k == 1:
+            return [torch.cat([rgb, ir])]
+        return [self._pad_to_patch(F.avg_pool2d(rgb, k, ceil_mode=True)), ir]
 
-    def _fuse_streams(self, outs: List[torch.Tensor]
+    def _fuse_streams(self, streams: List[List[torch.Tensor]]
                       ) -> Tuple[torch.Tensor, ...]:
         """One map per output; the two streams of 'both' blended."""
         if self.vit_input != 'both':
-            return tuple(outs)
-        # slices, not chunk(): chunk exports as an ONNX sequence split
-        half = outs[0].shape[0] // 2
+            return tuple(streams[0])
+        if len(streams) == 1:
+            # slices, not chunk(): chunk exports as an ONNX sequence split
+            half = streams[0][0].shape[0] // 2
+            pairs = [(out[:half], out[half:]) for out in streams[0]]
+        else:  # the coarser RGB grid onto the IR one (it may overhang it)
+            pairs = [(F.interpolate(
+                rgb, scale_factor=self.rgb_stream_downsample, mode='bilinear',
+                align_corners=False)[..., :ir.shape[-2], :ir.shape[-1]], ir)
+                     for rgb, ir in zip(*streams)]
         return tuple(
-            fusion(out[:half], out[half:])
-            for fusion, out in zip(self.stream_fusions, outs))
+            fusion(rgb, ir)
+            for fusion, (rgb, ir) in zip(self.stream_fusions, pairs))
 
     def forward_foundation(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """The same outputs from the ViT alone, on the image(s) of
@@ -435,14 +493,8 @@ class UniRGBIRViT(BaseModule):
         """
         if x.dim() == 4 and x.shape[1] == 3:
             x = torch.cat([x, x], dim=1)
-        tokens, hw, rope = self._embed(
-            self._vit_image(*self._split(self._check_input(x))))
-        outs = []
-        for stage in range(len(self.stage_blocks)):
-            tokens = self._run_stage(stage, tokens, hw, rope)
-            if stage in self.out_indices:
-                outs.append(self._to_map(tokens, hw, stage))
-        return self._fuse_streams(outs)
+        images = self._vit_images(*self._split(self._check_input(x)))
+        return self._fuse_streams([self._run_stream(i) for i in images])
 
 
 def _stage_blocks(depth: int, num_stages: int,
