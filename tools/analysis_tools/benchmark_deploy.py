@@ -34,6 +34,10 @@ from typing import Any, Callable, Dict, List, Tuple
 import numpy as np
 import torch
 
+# the OpenVINO helpers of tools/deployment (imported where they are used)
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                            'deployment'))
+
 
 def times_in_turn(runners: Dict[str, Callable[[], Any]],
                   runs: int,
@@ -90,8 +94,6 @@ def measure(runs: int, size=(512, 640), opset: int = 18,
     import openvino as ov
 
     from mmunirgbir.deployment import export_onnx, quantize_int8
-    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(
-        osp.abspath(__file__))), 'deployment'))
     from openvino_features import PerShapeCompiledModel, compile_openvino
     model = _Backbone(size_overrides).eval()
     g = torch.Generator().manual_seed(0)
