@@ -1,20 +1,14 @@
-# FMB as released: FMB/{train,test}/{Visible,Infrared,Label}/*.png, 800x600,
-# 15 classes including 'unlabeled'.
+# FMB as released: FMB/{train,test}/{Visible,Infrared,Label}/*.png (the
+# folders FMBDataset reads), 800x600, 15 classes including 'unlabeled'.
 _base_ = './mfnet_rgbir-480x640.py'
+parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
 
 dataset_type = 'FMBDataset'
 data_root = 'data/FMB/'
 crop_size = (600, 800)
 num_classes = 15
 class_weight = None  # plain cross-entropy
-data_prefix = dict(
-    img_path='Visible', ir_path='Infrared', seg_map_path='Label')
-
-parts = __import__('mmunirgbir.configs._base_.unirgbir_vit_b', fromlist=['_'])
-
-# MFNet's pipelines at this resolution
-train_pipeline, test_pipeline = parts.seg_pipelines_at(_base_, (800, 600))
-train_dataloader, val_dataloader = parts.split_folder_loaders(
-    dict(type=dataset_type, data_prefix=data_prefix), data_root,
-    train_pipeline, test_pipeline)
+# MFNet's pipelines at this size, on the train/ and test/ folders
+train_pipeline, test_pipeline, train_dataloader, val_dataloader = (
+    parts.split_folder_data(_base_, dataset_type, data_root, (800, 600)))
 test_dataloader = val_dataloader

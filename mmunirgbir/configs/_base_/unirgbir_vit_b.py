@@ -113,16 +113,18 @@ def seg_pipelines_at(base, scale: tuple) -> tuple:
     return train, test
 
 
-def split_folder_loaders(dataset: dict, data_root: str, train_pipeline: list,
-                         test_pipeline: list) -> tuple:
-    """The train and val dataloader settings of a data set released as
-    ``train/`` and ``test/`` folders under ``data_root`` (PST900, FMB);
-    ``dataset``: its type and ``data_prefix``."""
-    return tuple(
-        dict(dataset=dict(dataset, data_root=data_root + folder, ann_file='',
-                          pipeline=pipeline))
-        for folder, pipeline in (('train/', train_pipeline),
-                                 ('test/', test_pipeline)))
+def split_folder_data(base, dataset_type: str, data_root: str,
+                      scale: tuple) -> tuple:
+    """The train and test pipelines and the train and val dataloader
+    settings of a data set released as ``train/`` and ``test/`` folders
+    under ``data_root`` (PST900, FMB) whose ``dataset_type`` knows the
+    folder names inside them: ``base``'s pipelines (MFNet's) at ``scale``
+    (:func:`seg_pipelines_at`)."""
+    pipelines = seg_pipelines_at(base, scale)
+    return (*pipelines, *(
+        dict(dataset=dict(type=dataset_type, data_root=data_root + folder,
+                          ann_file='', pipeline=pipeline))
+        for folder, pipeline in zip(('train/', 'test/'), pipelines)))
 
 
 #: Modality dropout for cameras that fail (not part of the recommended

@@ -17,14 +17,13 @@ metainfo = dict(
 input_size = (320, 240)  # (w, h)
 
 model = dict(
+    # the base's tiny ViT swapped for DINOv2 ViT-S/14, resampled to patch 16
     backbone=dict(
-        _delete_=True,
-        type='UniRGBIRViT',
         vit_name='vit_small_patch14_dinov2',
         img_size=(240, 320),
         patch_size=16,
-        sfi_cfg=dict(num_heads=6),
-        out_indices=(3, ),
+        vit_cfg=dict(_delete_=True),
+        mfp_cfg=dict(_delete_=True),
         init_cfg=dict(
             type='Pretrained',
             checkpoint=shared + '/weights/dinov2_vits14_imgfocus.pth')),
@@ -33,29 +32,27 @@ model = dict(
     # anchors of 16 px at stride 4: at 320x240 over a quarter of the boxes
     # (small persons) are under 16 px; 32-px anchors (scale 8) left them
     # without a positive anchor (RGB-only train mAP50 0.778, small-box
-    # recall 0.006; with scale 4: 0.947 and 0.507, projects/real_data_checks/reports/fit_check.md)
+    # recall 0.006; with scale 4: 0.947 and 0.507, reports/fit_check.md)
     rpn_head=dict(
         anchor_generator=dict(scales=[4], strides=[4, 8, 16, 32, 64])),
     roi_head=dict(bbox_head=dict(num_classes=len(metainfo['classes']))))
 
+# resized to input_size; the test pipeline loads the boxes after the resize
+# and packs them ('instances'), which CocoMetric without a json reads
+load_pair = dict(type='LoadRGBIRImagePair')
+load_boxes = dict(type='LoadAnnotations', with_bbox=True)
+resize = dict(type='Resize', scale=input_size, keep_ratio=True)
+meta_keys = ('img_id', 'img_path', 'ir_path', 'ori_shape', 'img_shape',
+             'scale_factor')
 train_pipeline = [
-    dict(type='LoadRGBIRImagePair'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=input_size, keep_ratio=True),
+    load_pair, load_boxes, resize,
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ir_path',
-                                          'ori_shape', 'img_shape',
-                                          'scale_factor', 'flip',
-                                          'flip_direction')),
+    dict(type='PackDetInputs',
+         meta_keys=meta_keys + ('flip', 'flip_direction'))
 ]
 test_pipeline = [
-    dict(type='LoadRGBIRImagePair'),
-    dict(type='Resize', scale=input_size, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    # 'instances': the original boxes, which CocoMetric without a json reads
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ir_path',
-                                          'ori_shape', 'img_shape',
-                                          'scale_factor', 'instances')),
+    load_pair, resize, load_boxes,
+    dict(type='PackDetInputs', meta_keys=meta_keys + ('instances', ))
 ]
 dataset = dict(
     type='RGBIRYOLODataset',
