@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mmunirgbir.models.layers import sample_displaced
 from mmunirgbir.models.utils import route_missing_modality
 from .test_unirgbir_vit import count, tiny
 
@@ -112,3 +113,23 @@ def test_bad_settings_are_refused():
         tiny(rgb_stream_downsample=2)
     with pytest.raises(ValueError, match='integer >= 1'):
         tiny(vit_input='both', rgb_stream_downsample=0.5)
+
+
+def test_the_ir_stream_sees_the_ir_image_the_pool_aligned(monkeypatch):
+    """With the alignment at inference, the IR stream runs the IR image
+    moved by the pool's shift; the coarse RGB stream, the pooled RGB image
+    as it came."""
+    mfp = dict(stem_channels=16, pyramid_channels=(16, 32, 32),
+               alignment_cfg=dict())
+    model = coarse(mfp_cfg=mfp).eval()
+    shift = torch.tensor([[6., -2.], [-8., 4.]])
+    monkeypatch.setattr(model.mfp.alignment, 'forward', lambda rgb, ir: shift)
+    seen = []
+    embed = model._embed
+    monkeypatch.setattr(model, '_embed',
+                        lambda img: seen.append(img) or embed(img))
+    x = _pair()
+    with torch.no_grad():
+        model(x)
+    torch.testing.assert_close(seen[0], F.avg_pool2d(x[:, :3], 2))
+    torch.testing.assert_close(seen[1], sample_displaced(x[:, 3:], shift))
