@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from mmunirgbir.models.layers import sample_displaced
 from mmunirgbir.models.utils import route_missing_modality
-from .test_unirgbir_vit import count, tiny
+from .test_unirgbir_vit import count, record_vit_images, tiny
 
 
 def _pair(h=64, w=96, seed=0):
@@ -23,10 +23,7 @@ def test_the_rgb_stream_runs_the_pooled_rgb_image(monkeypatch):
     size (a quarter of the IR stream's tokens, or fewer) and, as a second
     sequence, the IR image."""
     model = coarse().eval()
-    seen = []
-    embed = model._embed
-    monkeypatch.setattr(model, '_embed',
-                        lambda img: seen.append(img) or embed(img))
+    seen = record_vit_images(model, monkeypatch)
     x = _pair(72, 100)  # padded to 80 x 112; RGB 40 x 56 -> 48 x 64
     with torch.no_grad():
         outs = model(x)
@@ -124,10 +121,7 @@ def test_the_ir_stream_sees_the_ir_image_the_pool_aligned(monkeypatch):
     model = coarse(mfp_cfg=mfp).eval()
     shift = torch.tensor([[6., -2.], [-8., 4.]])
     monkeypatch.setattr(model.mfp.alignment, 'forward', lambda rgb, ir: shift)
-    seen = []
-    embed = model._embed
-    monkeypatch.setattr(model, '_embed',
-                        lambda img: seen.append(img) or embed(img))
+    seen = record_vit_images(model, monkeypatch)
     x = _pair()
     with torch.no_grad():
         model(x)

@@ -30,6 +30,15 @@ def tiny(**kwargs) -> UniRGBIRViT:
     return UniRGBIRViT(**cfg)
 
 
+def record_vit_images(model: UniRGBIRViT, monkeypatch) -> list:
+    """The list that collects every image the model's ViT embeds."""
+    seen = []
+    embed = model._embed
+    monkeypatch.setattr(model, '_embed',
+                        lambda img: seen.append(img) or embed(img))
+    return seen
+
+
 def count(module, trainable=None) -> int:
     return sum(p.numel() for p in module.parameters()
                if trainable is None or p.requires_grad == trainable)

@@ -5,7 +5,7 @@ import torch
 
 from mmunirgbir.models.layers import sample_displaced
 from mmunirgbir.models.utils import route_missing_modality
-from .test_unirgbir_vit import count, tiny
+from .test_unirgbir_vit import count, record_vit_images, tiny
 
 
 def _pair(seed=0):
@@ -128,10 +128,7 @@ def test_the_vit_sees_the_ir_image_the_pool_aligned(vit_input, monkeypatch):
     monkeypatch.setattr(
         model.mfp.alignment, 'forward',
         lambda rgb, ir: torch.tensor([[6., -2.], [-8., 4.]]))
-    seen = []
-    embed = model._embed
-    monkeypatch.setattr(model, '_embed',
-                        lambda img: seen.append(img) or embed(img))
+    seen = record_vit_images(model, monkeypatch)
     x = _pair()
     with torch.no_grad():
         model(x)
