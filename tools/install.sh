@@ -16,6 +16,9 @@
 #                       NVIDIA's PyPI compiler packages of that release
 #   TORCH_CUDA_ARCH_LIST GPU architectures of the CUDA build (default: the
 #                       visible GPU's, else 9.0: H100 / H200)
+#   MMCV_BUILD_DIR      keep mmcv's sources and objects here (default: a temporary
+#                       folder, removed afterwards); a build stopped half-way
+#                       resumes from its compiled objects
 set -euo pipefail
 
 PY=${PYTHON:-python3}
@@ -134,13 +137,20 @@ else
   WHEEL_DIR="$CACHE/wheels/$TAG"
   WHEEL=$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n1 || true)
   if [ -z "$WHEEL" ]; then
-    BUILD=$(mktemp -d)
-    trap 'rm -rf "$BUILD"' EXIT
-    log "building mmcv $MMCV_VERSION with ops for $TAG (CPU ops: about 25 min on 2 cores)"
-    pip_quiet download --disable-pip-version-check -q --no-deps --no-binary :all: \
-      "mmcv==$MMCV_VERSION" -d "$BUILD"
-    tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
+    if [ -n "${MMCV_BUILD_DIR:-}" ]; then  # kept: a stopped build resumes
+      BUILD="$MMCV_BUILD_DIR/$TAG"
+      mkdir -p "$BUILD"
+    else
+      BUILD=$(mktemp -d)
+      trap 'rm -rf "$BUILD"' EXIT
+    fi
+    log "building mmcv $MMCV_VERSION with ops for $TAG in $BUILD (CPU ops: about 25 min on 2 cores)"
     SRC="$BUILD/mmcv-$MMCV_VERSION"
+    if [ ! -f "$SRC/setup.py" ]; then
+      pip_quiet download --disable-pip-version-check -q --no-deps --no-binary :all: \
+        "mmcv==$MMCV_VERSION" -d "$BUILD"
+      tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
+    fi
     # torch >= 2.14 headers need C++20; older torch keeps mmcv's own flags.
     if "$PY" -c 'import sys, torch; v = tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); sys.exit(0 if v >= (2, 14) else 1)'; then
       sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
