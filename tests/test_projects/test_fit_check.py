@@ -70,6 +70,32 @@ def test_fit_check_rejects_bad_arguments(tmp_path):
                             str(tmp_path))
 
 
+def test_single_camera_variants_of_a_two_stream_config(tmp_path):
+    """A camera alone, from a two-stream config with modality dropout:
+    the ViT on that image and nothing to drop, as the generalisation
+    check's baselines; the fused variant keeps the config's mode."""
+    shared_path('data/msrs_mini')
+    drop = osp.join(
+        REAL_DATA_CHECKS, 'configs',
+        'faster-rcnn_unirgbir-dinov2-s16-vit-both-exposure-aug-'
+        'modality-drop_simplefpn_1xb2-900i_msrs-dev.py')
+    tool = _tool()
+    variants = {
+        v: tool.variant_config(drop, v, 'msrs_mini', 2, 10, str(tmp_path))
+        for v in ('fused', 'ir')
+    }
+    steps = {v: [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+             for v, cfg in variants.items()}
+    backbones = {v: cfg.model.backbone for v, cfg in variants.items()}
+    assert (backbones['fused'].modality,
+            backbones['fused'].vit_input) == ('rgbir', 'both')
+    assert (backbones['ir'].modality, backbones['ir'].vit_input) == ('ir',
+                                                                     'rgb')
+    assert steps['ir'] == [t for t in steps['fused']
+                           if t != 'RandomModalityDrop']
+    assert len(steps['ir']) < len(steps['fused'])
+
+
 def test_fused_segmentor_fits_real_mfnet_pairs(dinov2_weights, tmp_path):
     """Two real MFNet training pairs, 40 iterations: the training-set mIoU
     (percent) rises far above the untrained segmentor's (60 iterations on

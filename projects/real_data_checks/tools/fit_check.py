@@ -36,7 +36,7 @@ from mmengine.runner import Runner
 import mmunirgbir  # noqa: F401  (registers the RGB-IR modules)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from real_data import (REAL_DATA, image_folder, real_data_root,  # noqa: E402
-                       use_real_data)
+                       use_real_data, use_single_camera)
 
 VARIANTS = ('fused', 'rgb', 'ir', 'vit')
 #: the metric of each task
@@ -97,8 +97,10 @@ def variant_config(config: str, variant: str, data: str, pairs: int,
                        'train.txt' if task(data) == 'seg' else None)))
     # the training pairs are also the evaluation pairs: a fit check
     use_real_data(cfg, data, split, split)
-    cfg.model.backbone.modality = dict(fused='rgbir', vit='rgb').get(
-        variant, variant)
+    if variant in ('rgb', 'ir'):
+        use_single_camera(cfg, variant)
+    else:
+        cfg.model.backbone.modality = dict(fused='rgbir', vit='rgb')[variant]
     cfg.train_cfg = dict(
         type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
     # an endless sampler: with DefaultSampler a handful of pairs is an epoch

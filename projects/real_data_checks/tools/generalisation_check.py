@@ -54,7 +54,9 @@ from mmunirgbir.datasets.pairing import read_split_file
 from mmunirgbir.evaluation.metrics.image_groups import (  # noqa: E501
     compile_groups, image_groups)
 from mmunirgbir.evaluation import condition_transforms, with_condition
-from mmunirgbir.utils.config_walk import visit_dicts
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from real_data import use_single_camera  # noqa: E402
 
 #: the repository root
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -65,20 +67,6 @@ CONDITIONS = ('clean', 'rgb_low_light', 'rgb_over_exposed', 'ir_noise',
               'ir_blur', 'rgb_missing', 'ir_missing', 'ir_shift_16')
 #: the table's metric: detection's, segmentation's
 METRICS = ('coco/bbox_mAP_50', 'mIoU')
-#: transforms that only make sense for a model with both images
-FUSION_ONLY_TRANSFORMS = ('RandomModalityDrop', )
-
-
-def _drop_transforms(node, types: Sequence[str]) -> None:
-    """Remove transforms of ``types`` from every pipeline under ``node``."""
-    def drop(cfg: dict) -> None:
-        if isinstance(cfg.get('pipeline'), list):
-            cfg['pipeline'] = [
-                t for t in cfg['pipeline']
-                if not (isinstance(t, dict) and t.get('type') in types)
-            ]
-
-    visit_dicts(node, drop)
 
 
 def _split_path(dataset: dict) -> str:
@@ -168,9 +156,7 @@ def variant_config(config: str,
     if fold is not None:
         use_fold(cfg, *fold[1:])
     if variant != 'fused':
-        cfg.model.backbone.modality = variant
-        cfg.model.backbone.vit_input = 'rgb'
-        _drop_transforms(cfg.train_dataloader, FUSION_ONLY_TRANSFORMS)
+        use_single_camera(cfg, variant)
     if iters is not None:
         if iters < 1:
             raise ValueError(f'--iters must be positive, got {iters}')

@@ -7,6 +7,8 @@ the repository), research use only: read in place, never copied.
 """
 import os
 import os.path as osp
+from typing import Sequence
+
 from mmengine.config import Config
 
 from mmunirgbir.utils.config_walk import visit_dicts
@@ -102,3 +104,28 @@ def use_real_data(cfg: Config,
     cfg.val_evaluator = cfg.test_evaluator = dict(
         type='CocoMetric', metric='bbox')
     set_num_classes(cfg.model, len(dataset['metainfo']['classes']))
+
+
+#: training transforms that only a model with both images uses
+FUSION_ONLY_TRANSFORMS = ('RandomModalityDrop', )
+
+
+def drop_transforms(node, types: Sequence[str]) -> None:
+    """Remove transforms of ``types`` from every pipeline under ``node``."""
+    def drop(cfg: dict) -> None:
+        if isinstance(cfg.get('pipeline'), list):
+            cfg['pipeline'] = [
+                t for t in cfg['pipeline']
+                if not (isinstance(t, dict) and t.get('type') in types)
+            ]
+
+    visit_dicts(node, drop)
+
+
+def use_single_camera(cfg: Config, camera: str) -> None:
+    """Make ``cfg``'s model the baseline of one camera ('rgb' or 'ir'),
+    whatever its fusion mode: the ViT on that image and no modality
+    dropout (a single-camera model has nothing to drop)."""
+    cfg.model.backbone.modality = camera
+    cfg.model.backbone.vit_input = 'rgb'
+    drop_transforms(cfg.train_dataloader, FUSION_ONLY_TRANSFORMS)
