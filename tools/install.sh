@@ -92,6 +92,18 @@ cuda_toolkit() {
     if [ -x "$home/bin/nvcc" ] && "$home/bin/nvcc" --version | grep -q "release $cuda,"; then
       export CUDA_HOME=$home
       log "CUDA $cuda: nvcc of $home"
+      # torch's CUDA headers include the math libraries' (cusparse.h, ...);
+      # a toolkit without them takes those of torch's NVIDIA wheels
+      if [ ! -f "$home/include/cusparse.h" ]; then
+        local inc
+        inc=$("$PY" -c 'import glob, os, nvidia; print(":".join(d for p in nvidia.__path__ for d in sorted(glob.glob(os.path.join(p, "*", "include")))))' 2>/dev/null || true)
+        if [ -z "$inc" ]; then
+          echo "[install] ERROR: $home/include has no cusparse.h, and torch's NVIDIA wheels none either" >&2
+          exit 1
+        fi
+        export CPATH="$inc${CPATH:+:$CPATH}"
+        log "CUDA $cuda: $home lacks the CUDA math libraries' headers; using torch's NVIDIA wheels' ($inc)"
+      fi
       return
     fi
   done
